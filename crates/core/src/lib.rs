@@ -1,0 +1,9 @@
+//! The Gatehouse domain: tenants, applications, API resources, signing keys and the
+//! validation rules on them. No I/O: the store crates persist these records and the
+//! protocol engine reasons about them.
+#![warn(missing_docs)]
+
+pub mod model;
+pub mod validate;
+
+pub use model::*;

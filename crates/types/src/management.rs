@@ -1,0 +1,276 @@
+//! Management API bodies (`/api/...`). Timestamps are seconds since the Unix epoch.
+
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// The kind of an application, which decides how it authenticates and what it may do.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum ApplicationType {
+    /// Single-page app in a browser: public client, PKCE.
+    Spa,
+    /// Native or CLI app: public client, PKCE, loopback redirects.
+    Native,
+    /// Server-side web app: confidential client.
+    Web,
+    /// Machine to machine: confidential client, client credentials grant.
+    M2m,
+}
+
+impl ApplicationType {
+    /// Whether clients of this type hold a secret.
+    pub fn is_confidential(self) -> bool {
+        matches!(self, Self::Web | Self::M2m)
+    }
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Spa => "spa",
+            Self::Native => "native",
+            Self::Web => "web",
+            Self::M2m => "m2m",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "spa" => Some(Self::Spa),
+            "native" => Some(Self::Native),
+            "web" => Some(Self::Web),
+            "m2m" => Some(Self::M2m),
+            _ => None,
+        }
+    }
+}
+
+/// Permission of an application to obtain tokens for an API resource.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResourceGrant {
+    /// The API resource's id.
+    pub resource_id: String,
+    /// Scopes of that resource the application may request.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// An application (an OAuth client). Its `id` is its `client_id`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Application {
+    /// The OAuth client_id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Application type.
+    #[serde(rename = "type")]
+    pub app_type: ApplicationType,
+    /// Registered redirect URIs, matched exactly.
+    pub redirect_uris: Vec<String>,
+    /// Registered post-logout redirect URIs, matched exactly.
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Third-party applications always show a consent screen.
+    pub third_party: bool,
+    /// API resources this application may obtain tokens for.
+    pub resource_grants: Vec<ResourceGrant>,
+    /// Built-in applications cannot be deleted.
+    pub builtin: bool,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last update time.
+    pub updated_at: i64,
+}
+
+/// Body of `POST /api/applications`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateApplication {
+    /// Display name (1..=128 characters).
+    pub name: String,
+    /// Application type.
+    #[serde(rename = "type")]
+    pub app_type: ApplicationType,
+    /// Redirect URIs.
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    /// Post-logout redirect URIs.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Third-party application (consent is always asked).
+    #[serde(default)]
+    pub third_party: bool,
+    /// API resources this application may obtain tokens for.
+    #[serde(default)]
+    pub resource_grants: Vec<ResourceGrant>,
+}
+
+/// Answer of `POST /api/applications`: the application and, for confidential types, its first
+/// secret. The secret is shown only here.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreatedApplication {
+    /// The application.
+    #[serde(flatten)]
+    pub application: Application,
+    /// The client secret, only for confidential applications, shown once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+/// Body of `PATCH /api/applications/{id}`: every field is optional.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApplication {
+    /// New display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New redirect URIs (replaces the list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uris: Option<Vec<String>>,
+    /// New post-logout redirect URIs (replaces the list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_logout_redirect_uris: Option<Vec<String>>,
+    /// New third-party flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub third_party: Option<bool>,
+    /// New resource grants (replaces the list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_grants: Option<Vec<ResourceGrant>>,
+}
+
+/// A page of applications.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApplicationList {
+    /// The applications of this page.
+    pub items: Vec<Application>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// A client secret's metadata. The secret itself is never returned after creation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ClientSecretInfo {
+    /// Secret id.
+    pub id: String,
+    /// Optional label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Creation time.
+    pub created_at: i64,
+    /// Expiry; the secret stops working at that time. Absent: never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// Body of `POST /api/applications/{id}/secrets`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateClientSecret {
+    /// Optional label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Optional expiry (seconds since the epoch, in the future).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// Answer of `POST /api/applications/{id}/secrets`: the secret, shown once.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CreatedClientSecret {
+    /// The secret's metadata.
+    #[serde(flatten)]
+    pub info: ClientSecretInfo,
+    /// The secret value, shown only here.
+    pub client_secret: String,
+}
+
+/// One permission (scope) of an API resource.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResourceScope {
+    /// Scope name, for example `read:orders`.
+    pub name: String,
+    /// What the scope allows.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// An API resource, identified in token requests by its indicator (RFC 8707).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiResource {
+    /// Resource id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Resource indicator: an absolute URI without fragment; the `aud` of its tokens.
+    pub indicator: String,
+    /// Lifetime of access tokens for this resource, in seconds.
+    pub access_token_ttl: u32,
+    /// Permissions of this resource.
+    pub scopes: Vec<ResourceScope>,
+    /// Built-in resources (the Management API) cannot be changed or deleted.
+    pub builtin: bool,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last update time.
+    pub updated_at: i64,
+}
+
+/// Body of `POST /api/resources`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiResource {
+    /// Display name.
+    pub name: String,
+    /// Resource indicator (absolute URI, no fragment).
+    pub indicator: String,
+    /// Access token lifetime in seconds (60..=86400, default 900).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_ttl: Option<u32>,
+    /// Permissions.
+    #[serde(default)]
+    pub scopes: Vec<ResourceScope>,
+}
+
+/// Body of `PATCH /api/resources/{id}`: every field is optional.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UpdateApiResource {
+    /// New display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// New access token lifetime in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_ttl: Option<u32>,
+    /// New permissions (replaces the list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<ResourceScope>>,
+}
+
+/// A page of API resources.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApiResourceList {
+    /// The resources of this page.
+    pub items: Vec<ApiResource>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}

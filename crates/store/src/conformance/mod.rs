@@ -1,0 +1,187 @@
+//! The store conformance suite: every backend must pass every case. Each case is a plain
+//! `pub async fn case(store: Arc<dyn Store>)` that panics on failure, and
+//! [`conformance_tests!`](crate::conformance_tests) expands all of them into one
+//! `#[tokio::test]` per case in a backend's test file, each on a fresh, migrated database.
+//!
+//! Cases create their own tenants and never assume an empty database beyond their own tenants.
+// Test code: failing loudly is the point.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use gatehouse_core::{
+    ApiResource, Application, ApplicationType, ClientSecret, ResourceGrant, ResourceScope,
+    SigningAlgorithm, SigningKey, Tenant,
+};
+
+use crate::{PageRequest, Store, StoreError};
+
+mod applications;
+mod keys;
+mod resources;
+mod tenants;
+
+pub use applications::*;
+pub use keys::*;
+pub use resources::*;
+pub use tenants::*;
+
+/// Expands into one `#[tokio::test]` per conformance case.
+///
+/// The argument is an expression, evaluated afresh for each test, whose `.await` yields
+/// `(Arc<dyn Store>, guard)`: a fresh migrated store and a value kept alive until the case
+/// ends (a temporary directory, a database to drop). The calling crate needs `tokio` with the
+/// `macros` and `rt-multi-thread` features.
+///
+/// ```ignore
+/// gatehouse_store::conformance_tests!(async {
+///     let (store, guard) = my_backend::testing::fresh_database().await;
+///     (std::sync::Arc::new(store) as std::sync::Arc<dyn gatehouse_store::Store>, guard)
+/// });
+/// ```
+#[macro_export]
+macro_rules! conformance_tests {
+    ($factory:expr) => {
+        $crate::conformance_tests!(@cases $factory;
+            ping_answers,
+            tenant_insert_find_and_duplicate_name,
+            tenant_list_pagination,
+            application_roundtrip,
+            application_duplicate_id_conflict,
+            application_update_replaces_grants,
+            application_delete_cascades_secrets_and_grants,
+            application_grant_to_unknown_resource_rejected,
+            application_list_pagination,
+            missing_rows_are_not_found,
+            tenant_isolation,
+            client_secrets_scoped_to_application,
+            resource_roundtrip,
+            resource_duplicate_indicator_conflict,
+            resource_delete_removes_grants,
+            resource_list_pagination,
+            signing_keys_listed_newest_first,
+            signing_key_rotation_retires_previous,
+            signing_key_rotation_cuts_later_retirements,
+            revocations,
+            concurrent_application_inserts_one_wins,
+        );
+    };
+    (@cases $factory:expr; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let (store, _guard) = $factory.await;
+                $crate::conformance::$case(store).await;
+            }
+        )+
+    };
+}
+
+fn tenant(id: &str) -> Tenant {
+    Tenant {
+        id: id.to_owned(),
+        name: format!("name-{id}"),
+        created_at: 1_700_000_000,
+    }
+}
+
+async fn insert_tenants(store: &dyn Store, ids: &[&str]) {
+    for id in ids {
+        store.insert_tenant(&tenant(id)).await.unwrap();
+    }
+}
+
+fn application(id: &str, grants: Vec<ResourceGrant>) -> Application {
+    Application {
+        id: id.to_owned(),
+        name: format!("App {id}"),
+        app_type: ApplicationType::Web,
+        redirect_uris: vec![
+            format!("https://{id}.example/callback"),
+            "http://127.0.0.1/cb".to_owned(),
+        ],
+        post_logout_redirect_uris: vec![format!("https://{id}.example/bye")],
+        third_party: false,
+        builtin: false,
+        resource_grants: grants,
+        created_at: 1_700_000_100,
+        updated_at: 1_700_000_100,
+    }
+}
+
+fn grant(resource_id: &str, scopes: &[&str]) -> ResourceGrant {
+    ResourceGrant {
+        resource_id: resource_id.to_owned(),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+    }
+}
+
+fn resource(id: &str) -> ApiResource {
+    ApiResource {
+        id: id.to_owned(),
+        name: format!("Resource {id}"),
+        indicator: format!("https://{id}.example/api"),
+        access_token_ttl: 3600,
+        scopes: vec![
+            ResourceScope {
+                name: "read".to_owned(),
+                description: "Read things".to_owned(),
+            },
+            ResourceScope {
+                name: "write".to_owned(),
+                description: String::new(),
+            },
+        ],
+        builtin: false,
+        created_at: 1_700_000_050,
+        updated_at: 1_700_000_050,
+    }
+}
+
+fn secret(id: &str, application_id: &str, created_at: i64) -> ClientSecret {
+    ClientSecret {
+        id: id.to_owned(),
+        application_id: application_id.to_owned(),
+        name: Some(format!("secret {id}")),
+        secret_hash: vec![0, 1, 2, 255, id.len() as u8],
+        created_at,
+        expires_at: None,
+    }
+}
+
+fn signing_key(kid: &str, created_at: i64) -> SigningKey {
+    SigningKey {
+        kid: kid.to_owned(),
+        alg: SigningAlgorithm::Es256,
+        public_jwk: format!(r#"{{"kty":"EC","kid":"{kid}"}}"#),
+        sealed_private_key: vec![9, 8, 7, 0, 255],
+        created_at,
+        activates_at: created_at + 60,
+        retires_at: None,
+        expires_at: None,
+    }
+}
+
+fn page(after: Option<&str>, limit: u32) -> PageRequest {
+    PageRequest {
+        after: after.map(str::to_owned),
+        limit,
+    }
+}
+
+fn assert_conflict<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) {
+    match result {
+        Err(StoreError::Conflict(message)) => assert!(!message.is_empty(), "{what}: empty message"),
+        other => panic!("{what}: expected Conflict, got {other:?}"),
+    }
+}
+
+fn assert_not_found<T: std::fmt::Debug>(result: Result<T, StoreError>, what: &str) {
+    assert!(
+        matches!(result, Err(StoreError::NotFound)),
+        "{what}: expected NotFound, got {result:?}"
+    );
+}

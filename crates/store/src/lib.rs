@@ -1,0 +1,184 @@
+//! Storage traits, one per concern, combined into [`Store`]. Backends (SQLite, PostgreSQL)
+//! implement them in their own crates and translate database errors into [`StoreError`].
+//! Every call takes the tenant id: no query can cross tenants.
+#![warn(missing_docs)]
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use gatehouse_core::{ApiResource, Application, ClientSecret, SigningKey, Tenant};
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+/// Errors a store reports, independent of the backend.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum StoreError {
+    /// The record does not exist (in this tenant).
+    #[error("not found")]
+    NotFound,
+    /// A unique constraint was violated; the message names what collided.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database cannot be reached or timed out; callers answer 503.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else; the message is for logs only.
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+/// Connection pool settings shared by the SQL backends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Most connections the pool opens (SQLite in-memory databases always use one).
+    pub max_connections: u32,
+    /// How long a call waits for a connection before failing with `Unavailable`.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// Result alias for store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Cursor pagination: items strictly after `after` (by id), at most `limit`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageRequest {
+    /// Exclusive lower bound on the id, from the previous page's last item.
+    pub after: Option<String>,
+    /// Maximum number of items (1..=200).
+    pub limit: u32,
+}
+
+/// Tenants.
+#[async_trait]
+pub trait TenantStore: Send + Sync {
+    /// Inserts a tenant; `Conflict` when the name is taken.
+    async fn insert_tenant(&self, tenant: &Tenant) -> StoreResult<()>;
+    /// Finds a tenant by name.
+    async fn find_tenant_by_name(&self, name: &str) -> StoreResult<Option<Tenant>>;
+    /// Lists tenants ordered by id.
+    async fn list_tenants(&self, page: &PageRequest) -> StoreResult<Vec<Tenant>>;
+}
+
+/// Applications (OAuth clients) and their secrets.
+#[async_trait]
+pub trait ApplicationStore: Send + Sync {
+    /// Inserts an application with its resource grants; `Conflict` when the id is taken.
+    async fn insert_application(&self, tenant_id: &str, app: &Application) -> StoreResult<()>;
+    /// Finds an application (with its resource grants) by client_id.
+    async fn find_application(&self, tenant_id: &str, id: &str)
+    -> StoreResult<Option<Application>>;
+    /// Lists applications ordered by id.
+    async fn list_applications(
+        &self,
+        tenant_id: &str,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<Application>>;
+    /// Replaces an application's mutable fields and grants; `NotFound` when absent.
+    async fn update_application(&self, tenant_id: &str, app: &Application) -> StoreResult<()>;
+    /// Deletes an application, its secrets and grants; `NotFound` when absent.
+    async fn delete_application(&self, tenant_id: &str, id: &str) -> StoreResult<()>;
+    /// Inserts a client secret for an existing application.
+    async fn insert_client_secret(&self, tenant_id: &str, secret: &ClientSecret)
+    -> StoreResult<()>;
+    /// Lists an application's secrets (expired ones included) ordered by creation.
+    async fn list_client_secrets(
+        &self,
+        tenant_id: &str,
+        application_id: &str,
+    ) -> StoreResult<Vec<ClientSecret>>;
+    /// Deletes one secret of an application; `NotFound` when absent.
+    async fn delete_client_secret(
+        &self,
+        tenant_id: &str,
+        application_id: &str,
+        secret_id: &str,
+    ) -> StoreResult<()>;
+}
+
+/// API resources and their scopes.
+#[async_trait]
+pub trait ResourceStore: Send + Sync {
+    /// Inserts a resource with its scopes; `Conflict` when the indicator or id is taken.
+    async fn insert_resource(&self, tenant_id: &str, resource: &ApiResource) -> StoreResult<()>;
+    /// Finds a resource by id.
+    async fn find_resource(&self, tenant_id: &str, id: &str) -> StoreResult<Option<ApiResource>>;
+    /// Finds a resource by its indicator (exact match).
+    async fn find_resource_by_indicator(
+        &self,
+        tenant_id: &str,
+        indicator: &str,
+    ) -> StoreResult<Option<ApiResource>>;
+    /// Lists resources ordered by id.
+    async fn list_resources(
+        &self,
+        tenant_id: &str,
+        page: &PageRequest,
+    ) -> StoreResult<Vec<ApiResource>>;
+    /// Replaces a resource's mutable fields and scopes; `NotFound` when absent.
+    async fn update_resource(&self, tenant_id: &str, resource: &ApiResource) -> StoreResult<()>;
+    /// Deletes a resource and every application grant on it; `NotFound` when absent.
+    async fn delete_resource(&self, tenant_id: &str, id: &str) -> StoreResult<()>;
+}
+
+/// Signing keys.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Inserts a key.
+    async fn insert_signing_key(&self, tenant_id: &str, key: &SigningKey) -> StoreResult<()>;
+    /// Lists all keys of a tenant, newest first.
+    async fn list_signing_keys(&self, tenant_id: &str) -> StoreResult<Vec<SigningKey>>;
+    /// Sets `retires_at` and `expires_at` on a key; `NotFound` when absent.
+    async fn retire_signing_key(
+        &self,
+        tenant_id: &str,
+        kid: &str,
+        retires_at: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// Inserts `new_key` and, atomically, retires at `retires_at` (published until `expires_at`)
+    /// every key that would otherwise still sign after `retires_at`.
+    async fn rotate_signing_key(
+        &self,
+        tenant_id: &str,
+        new_key: &SigningKey,
+        retires_at: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+}
+
+/// Revoked JWT access tokens (a deny list by `jti`, kept until the token's own expiry).
+#[async_trait]
+pub trait RevocationStore: Send + Sync {
+    /// Records a revoked token; revoking twice is not an error.
+    async fn insert_revoked_token(
+        &self,
+        tenant_id: &str,
+        jti: &str,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// Whether the token was revoked.
+    async fn is_token_revoked(&self, tenant_id: &str, jti: &str) -> StoreResult<bool>;
+    /// Deletes deny-list entries of tokens that expired before `now`; returns how many.
+    async fn delete_expired_revocations(&self, now: i64) -> StoreResult<u64>;
+}
+
+/// The whole store a server runs on.
+#[async_trait]
+pub trait Store:
+    TenantStore + ApplicationStore + ResourceStore + KeyStore + RevocationStore
+{
+    /// Checks the database answers (for `/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+    /// Name of the backend, for logs: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}

@@ -1,0 +1,151 @@
+//! The engine: explicit application state (store, keys, clock, config) that every endpoint
+//! handler receives. No global singletons, so tests run many engines in parallel.
+
+use crate::keys::KeyManager;
+use crate::tenants::TenantCache;
+use crate::{Clock, OAuthError};
+use gatehouse_core::{
+    ApiResource, MANAGEMENT_RESOURCE_ID, SigningAlgorithm, Tenant, issuer_for, management_indicator,
+};
+use gatehouse_crypto::MasterKey;
+use gatehouse_store::{Store, StoreError};
+use std::sync::Arc;
+
+/// Engine settings, validated by the caller.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Base URL of the server; the root tenant's issuer (no trailing slash).
+    pub base_url: String,
+    /// Algorithm of newly created signing keys.
+    pub signing_alg: SigningAlgorithm,
+    /// How long a replica trusts its cached keys before re-reading them (seconds).
+    pub key_cache_seconds: i64,
+    /// How long a rotated-in key is published before it starts signing (seconds), so every
+    /// replica and client cache knows it first.
+    pub key_activation_delay: i64,
+    /// Longest lifetime of any token signed by a key; a retired key stays published this long.
+    pub max_token_lifetime: i64,
+    /// Most tenants whose keys and rows are cached at once.
+    pub cache_capacity: usize,
+}
+
+impl EngineConfig {
+    /// Defaults for a base URL.
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            signing_alg: SigningAlgorithm::Es256,
+            key_cache_seconds: 5,
+            key_activation_delay: 30,
+            max_token_lifetime: 86_400,
+            cache_capacity: 1024,
+        }
+    }
+}
+
+/// A resolved tenant with its issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantContext {
+    /// The tenant record.
+    pub tenant: Tenant,
+    /// Its issuer identifier.
+    pub issuer: String,
+}
+
+impl TenantContext {
+    /// The tenant id every store call takes.
+    pub fn id(&self) -> &str {
+        &self.tenant.id
+    }
+
+    /// The Management API's resource indicator for this tenant.
+    pub fn management_indicator(&self) -> String {
+        management_indicator(&self.issuer)
+    }
+}
+
+/// The protocol engine's state.
+pub struct Engine {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Signing keys, cached per tenant.
+    pub keys: KeyManager,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Settings.
+    pub config: EngineConfig,
+    tenants: TenantCache,
+}
+
+impl Engine {
+    /// Builds an engine.
+    pub fn new(
+        store: Arc<dyn Store>,
+        master_key: MasterKey,
+        clock: Arc<dyn Clock>,
+        config: EngineConfig,
+    ) -> Self {
+        let keys = KeyManager::new(master_key, config.cache_capacity);
+        let tenants = TenantCache::new(config.cache_capacity);
+        Self {
+            store,
+            keys,
+            clock,
+            config,
+            tenants,
+        }
+    }
+
+    /// The current time.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    /// Resolves a tenant by name (cached briefly; tenants never change name).
+    pub async fn tenant(&self, name: &str) -> Result<Option<Arc<TenantContext>>, StoreError> {
+        let now = self.now();
+        if let Some(found) = self.tenants.get(name, now) {
+            return Ok(Some(found));
+        }
+        let Some(tenant) = self.store.find_tenant_by_name(name).await? else {
+            return Ok(None);
+        };
+        let context = Arc::new(self.context_for(tenant));
+        self.tenants.put(name, context.clone(), now);
+        Ok(Some(context))
+    }
+
+    /// The context of a tenant record.
+    pub fn context_for(&self, tenant: Tenant) -> TenantContext {
+        let issuer = issuer_for(&self.config.base_url, &tenant.name);
+        TenantContext { tenant, issuer }
+    }
+
+    /// Finds the API resource a resource indicator names; the Management API's indicator is
+    /// derived from the issuer rather than stored.
+    pub async fn find_resource_by_indicator(
+        &self,
+        tenant: &TenantContext,
+        indicator: &str,
+    ) -> Result<Option<ApiResource>, OAuthError> {
+        if indicator == tenant.management_indicator() {
+            return Ok(self
+                .store
+                .find_resource(tenant.id(), MANAGEMENT_RESOURCE_ID)
+                .await?);
+        }
+        Ok(self
+            .store
+            .find_resource_by_indicator(tenant.id(), indicator)
+            .await?)
+    }
+
+    /// The indicator to show for a resource: the Management API's is derived from the issuer.
+    pub fn public_indicator(&self, tenant: &TenantContext, resource: &ApiResource) -> String {
+        if resource.id == MANAGEMENT_RESOURCE_ID {
+            tenant.management_indicator()
+        } else {
+            resource.indicator.clone()
+        }
+    }
+}

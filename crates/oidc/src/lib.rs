@@ -1,0 +1,24 @@
+//! The Gatehouse protocol engine. Every endpoint runs as parse -> authenticate -> handle and
+//! returns a typed outcome; the engine knows nothing of HTTP or SQL. It reads and writes
+//! through the store traits, takes time from a [`Clock`] and signs with the tenant's keys
+//! held by the [`KeyManager`].
+#![warn(missing_docs)]
+
+pub mod access_token;
+pub mod client_auth;
+pub mod clock;
+pub mod discovery;
+pub mod engine;
+pub mod error;
+pub mod introspection;
+pub mod keys;
+pub mod management;
+pub mod params;
+pub mod provision;
+pub mod revocation;
+pub mod tenants;
+pub mod token;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use engine::{Engine, EngineConfig, TenantContext};
+pub use error::{ErrorCode, OAuthError};

@@ -1,0 +1,1209 @@
+//! Management operations on applications, their client secrets and API resources, shared by
+//! the Management API (`/api`) and the offline `gatehouse admin` commands. Each operation
+//! validates its body with named `check_*` steps that collect every field error before failing,
+//! then reads and writes through the store. Conversions between stored records and the wire
+//! bodies of `gatehouse_types::management` live here too.
+//!
+//! Client secrets are random 256-bit values prefixed `gh_cs_`, shown once at creation and
+//! stored only as SHA-256. An application may hold several active secrets, so rotation is:
+//! create a new secret, deploy it, delete the old one.
+
+use crate::{Engine, TenantContext};
+use gatehouse_core::validate::{
+    check_display_name, check_redirect_uri, check_resource_indicator, check_scope_name,
+};
+use gatehouse_core::{
+    ApiResource, Application, ApplicationType, ClientSecret, ResourceGrant, ResourceScope,
+};
+use gatehouse_crypto::{random_token, sha256};
+use gatehouse_store::{PageRequest, StoreError};
+use gatehouse_types::management as wire;
+use gatehouse_types::problem::FieldError;
+use std::collections::HashSet;
+
+/// Most redirect URIs (and, separately, post-logout redirect URIs) of one application.
+pub const MAX_REDIRECT_URIS: usize = 32;
+/// Most resource grants of one application.
+pub const MAX_RESOURCE_GRANTS: usize = 100;
+/// Most scopes of one API resource.
+pub const MAX_RESOURCE_SCOPES: usize = 100;
+/// Most client secrets (active or expired) of one application.
+pub const MAX_CLIENT_SECRETS: usize = 20;
+/// Longest scope description, in characters.
+pub const MAX_SCOPE_DESCRIPTION: usize = 512;
+/// Access token lifetime of a new resource when none is given (seconds).
+pub const DEFAULT_ACCESS_TOKEN_TTL: u32 = 900;
+/// Allowed access token lifetimes of a resource (seconds).
+pub const ACCESS_TOKEN_TTL_RANGE: std::ops::RangeInclusive<u32> = 60..=86_400;
+/// Page size when the caller gives none.
+pub const DEFAULT_PAGE_LIMIT: u32 = 50;
+/// Largest page size.
+pub const MAX_PAGE_LIMIT: u32 = 200;
+/// Prefix of every client secret, so leaked secrets are easy to recognise and scan for.
+pub const CLIENT_SECRET_PREFIX: &str = "gh_cs_";
+
+/// Why a management operation failed. Each variant has one stable Management API code.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ManagementError {
+    /// The body has invalid fields; every one is listed.
+    #[error("invalid fields: {}", describe_fields(.0))]
+    Validation(Vec<FieldError>),
+    /// The named record does not exist in the tenant.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A unique value is taken; the message says which.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The named built-in record cannot be changed or deleted this way.
+    #[error("the built-in {0} cannot be changed this way")]
+    BuiltinReadonly(&'static str),
+    /// The database is unreachable; retry later.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else; the message is for logs only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// `field: message; field: message`, for logs and the CLI.
+fn describe_fields(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl From<StoreError> for ManagementError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound("record"),
+            StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::Unavailable(message) => Self::Unavailable(message),
+            StoreError::Other(message) => Self::Internal(message),
+        }
+    }
+}
+
+/// Which page of a list to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListOptions {
+    /// Items strictly after this id (the previous page's `next_cursor`).
+    pub after: Option<String>,
+    /// Page size, 1..=200; 50 when absent.
+    pub limit: Option<u32>,
+}
+
+/// Field errors collected while checking one body.
+#[derive(Debug, Default)]
+struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    fn check(&mut self, field: impl Into<String>, result: Result<(), String>) {
+        if let Err(message) = result {
+            self.add(field, message);
+        }
+    }
+
+    fn into_result(self) -> Result<(), ManagementError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ManagementError::Validation(self.0))
+        }
+    }
+}
+
+fn validation(field: &str, message: &str) -> ManagementError {
+    ManagementError::Validation(vec![FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }])
+}
+
+/// Checks a list of redirect (or post-logout redirect) URIs named `field`.
+fn check_redirect_uris(
+    errors: &mut FieldErrors,
+    field: &str,
+    uris: &[String],
+    app_type: ApplicationType,
+) {
+    if app_type == ApplicationType::M2m && !uris.is_empty() {
+        errors.add(
+            field,
+            "machine-to-machine applications have no browser redirects",
+        );
+        return;
+    }
+    if uris.len() > MAX_REDIRECT_URIS {
+        errors.add(field, format!("at most {MAX_REDIRECT_URIS} URIs"));
+    }
+    let mut seen = HashSet::new();
+    for (index, uri) in uris.iter().enumerate() {
+        let path = format!("{field}[{index}]");
+        if !seen.insert(uri.as_str()) {
+            errors.add(path, "duplicate URI");
+        } else {
+            errors.check(path, check_redirect_uri(uri, app_type));
+        }
+    }
+}
+
+/// Checks resource grants against the resources they name (`resources` holds those found).
+fn check_resource_grants(
+    errors: &mut FieldErrors,
+    grants: &[ResourceGrant],
+    resources: &[ApiResource],
+) {
+    if grants.len() > MAX_RESOURCE_GRANTS {
+        errors.add(
+            "resource_grants",
+            format!("at most {MAX_RESOURCE_GRANTS} grants"),
+        );
+    }
+    let mut seen = HashSet::new();
+    for (index, grant) in grants.iter().enumerate() {
+        let path = format!("resource_grants[{index}]");
+        if !seen.insert(grant.resource_id.as_str()) {
+            errors.add(format!("{path}.resource_id"), "resource granted twice");
+            continue;
+        }
+        let Some(resource) = resources
+            .iter()
+            .find(|resource| resource.id == grant.resource_id)
+        else {
+            errors.add(format!("{path}.resource_id"), "no such resource");
+            continue;
+        };
+        let mut seen_scopes = HashSet::new();
+        for (scope_index, scope) in grant.scopes.iter().enumerate() {
+            let scope_path = format!("{path}.scopes[{scope_index}]");
+            if !seen_scopes.insert(scope.as_str()) {
+                errors.add(scope_path, "duplicate scope");
+            } else if !resource.scopes.iter().any(|defined| &defined.name == scope) {
+                errors.add(scope_path, "the resource defines no such scope");
+            }
+        }
+    }
+}
+
+/// Checks the body of a new application.
+pub fn check_new_application(
+    body: &wire::CreateApplication,
+    resources: &[ApiResource],
+) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    errors.check("name", check_display_name(&body.name));
+    check_redirect_uris(
+        &mut errors,
+        "redirect_uris",
+        &body.redirect_uris,
+        body.app_type,
+    );
+    check_redirect_uris(
+        &mut errors,
+        "post_logout_redirect_uris",
+        &body.post_logout_redirect_uris,
+        body.app_type,
+    );
+    check_resource_grants(&mut errors, &body.resource_grants, resources);
+    errors.0
+}
+
+/// Checks the provided fields of an application update.
+pub fn check_application_update(
+    app_type: ApplicationType,
+    body: &wire::UpdateApplication,
+    resources: &[ApiResource],
+) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    if let Some(name) = &body.name {
+        errors.check("name", check_display_name(name));
+    }
+    if let Some(uris) = &body.redirect_uris {
+        check_redirect_uris(&mut errors, "redirect_uris", uris, app_type);
+    }
+    if let Some(uris) = &body.post_logout_redirect_uris {
+        check_redirect_uris(&mut errors, "post_logout_redirect_uris", uris, app_type);
+    }
+    if let Some(grants) = &body.resource_grants {
+        check_resource_grants(&mut errors, grants, resources);
+    }
+    errors.0
+}
+
+/// Checks the body of a new client secret at `now`.
+pub fn check_new_client_secret(body: &wire::CreateClientSecret, now: i64) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    if let Some(name) = &body.name {
+        errors.check("name", check_display_name(name));
+    }
+    if body.expires_at.is_some_and(|expires_at| expires_at <= now) {
+        errors.add("expires_at", "must be in the future");
+    }
+    errors.0
+}
+
+fn check_access_token_ttl(errors: &mut FieldErrors, ttl: u32) {
+    if !ACCESS_TOKEN_TTL_RANGE.contains(&ttl) {
+        let (low, high) = (ACCESS_TOKEN_TTL_RANGE.start(), ACCESS_TOKEN_TTL_RANGE.end());
+        errors.add(
+            "access_token_ttl",
+            format!("must be between {low} and {high} seconds"),
+        );
+    }
+}
+
+fn check_resource_scopes(errors: &mut FieldErrors, scopes: &[ResourceScope]) {
+    if scopes.len() > MAX_RESOURCE_SCOPES {
+        errors.add("scopes", format!("at most {MAX_RESOURCE_SCOPES} scopes"));
+    }
+    let mut seen = HashSet::new();
+    for (index, scope) in scopes.iter().enumerate() {
+        let path = format!("scopes[{index}]");
+        if !seen.insert(scope.name.as_str()) {
+            errors.add(format!("{path}.name"), "duplicate scope");
+        } else {
+            errors.check(format!("{path}.name"), check_scope_name(&scope.name));
+        }
+        if scope.description.chars().count() > MAX_SCOPE_DESCRIPTION {
+            errors.add(
+                format!("{path}.description"),
+                format!("at most {MAX_SCOPE_DESCRIPTION} characters"),
+            );
+        }
+    }
+}
+
+/// Checks the body of a new API resource; `management_indicator` is the tenant's own.
+pub fn check_new_resource(
+    body: &wire::CreateApiResource,
+    management_indicator: &str,
+) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    errors.check("name", check_display_name(&body.name));
+    errors.check("indicator", check_resource_indicator(&body.indicator));
+    if body.indicator == management_indicator {
+        errors.add("indicator", "is the Management API's indicator");
+    }
+    check_access_token_ttl(
+        &mut errors,
+        body.access_token_ttl.unwrap_or(DEFAULT_ACCESS_TOKEN_TTL),
+    );
+    check_resource_scopes(&mut errors, &body.scopes);
+    errors.0
+}
+
+/// Checks the provided fields of an API resource update.
+pub fn check_resource_update(body: &wire::UpdateApiResource) -> Vec<FieldError> {
+    let mut errors = FieldErrors::default();
+    if let Some(name) = &body.name {
+        errors.check("name", check_display_name(name));
+    }
+    if let Some(ttl) = body.access_token_ttl {
+        check_access_token_ttl(&mut errors, ttl);
+    }
+    if let Some(scopes) = &body.scopes {
+        check_resource_scopes(&mut errors, scopes);
+    }
+    errors.0
+}
+
+/// Turns list options into a store page request.
+pub fn parse_list_options(options: ListOptions) -> Result<PageRequest, ManagementError> {
+    let limit = options.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
+    if !(1..=MAX_PAGE_LIMIT).contains(&limit) {
+        return Err(validation(
+            "limit",
+            &format!("must be between 1 and {MAX_PAGE_LIMIT}"),
+        ));
+    }
+    Ok(PageRequest {
+        after: options.after,
+        limit,
+    })
+}
+
+/// The cursor of the next page: the last id when the page is full.
+fn next_cursor<T>(items: &[T], page: &PageRequest, id: impl Fn(&T) -> &str) -> Option<String> {
+    let full = u32::try_from(items.len()).is_ok_and(|len| len >= page.limit);
+    items
+        .last()
+        .filter(|_| full)
+        .map(|last| id(last).to_owned())
+}
+
+/// A new record id: a UUIDv7 in simple hex, so ids sort by creation time.
+fn new_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// A stored application as a wire body.
+pub fn application_view(app: Application) -> wire::Application {
+    wire::Application {
+        id: app.id,
+        name: app.name,
+        app_type: app.app_type,
+        redirect_uris: app.redirect_uris,
+        post_logout_redirect_uris: app.post_logout_redirect_uris,
+        third_party: app.third_party,
+        resource_grants: app.resource_grants,
+        builtin: app.builtin,
+        created_at: app.created_at,
+        updated_at: app.updated_at,
+    }
+}
+
+/// A stored client secret's metadata as a wire body (never the secret).
+pub fn client_secret_view(secret: &ClientSecret) -> wire::ClientSecretInfo {
+    wire::ClientSecretInfo {
+        id: secret.id.clone(),
+        name: secret.name.clone(),
+        created_at: secret.created_at,
+        expires_at: secret.expires_at,
+    }
+}
+
+/// A fresh client secret for an application: the value to show once and the record to store.
+fn generate_client_secret(
+    application_id: &str,
+    body: wire::CreateClientSecret,
+    now: i64,
+) -> (String, ClientSecret) {
+    let value = format!("{CLIENT_SECRET_PREFIX}{}", random_token(32));
+    let record = ClientSecret {
+        id: new_id(),
+        application_id: application_id.to_owned(),
+        name: body.name,
+        secret_hash: sha256(value.as_bytes()).to_vec(),
+        created_at: now,
+        expires_at: body.expires_at,
+    };
+    (value, record)
+}
+
+impl Engine {
+    /// A stored API resource as a wire body, with its public indicator.
+    pub fn resource_view(
+        &self,
+        tenant: &TenantContext,
+        resource: ApiResource,
+    ) -> wire::ApiResource {
+        let indicator = self.public_indicator(tenant, &resource);
+        wire::ApiResource {
+            id: resource.id,
+            name: resource.name,
+            indicator,
+            access_token_ttl: resource.access_token_ttl,
+            scopes: resource.scopes,
+            builtin: resource.builtin,
+            created_at: resource.created_at,
+            updated_at: resource.updated_at,
+        }
+    }
+
+    /// The resources named by grants that exist in the tenant (each looked up once).
+    async fn granted_resources(
+        &self,
+        tenant: &TenantContext,
+        grants: &[ResourceGrant],
+    ) -> Result<Vec<ApiResource>, ManagementError> {
+        let mut ids: Vec<&str> = grants
+            .iter()
+            .map(|grant| grant.resource_id.as_str())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut found = Vec::new();
+        for id in ids.into_iter().take(MAX_RESOURCE_GRANTS) {
+            if let Some(resource) = self.store.find_resource(tenant.id(), id).await? {
+                found.push(resource);
+            }
+        }
+        Ok(found)
+    }
+
+    async fn find_application_record(
+        &self,
+        tenant: &TenantContext,
+        id: &str,
+    ) -> Result<Application, ManagementError> {
+        self.store
+            .find_application(tenant.id(), id)
+            .await?
+            .ok_or(ManagementError::NotFound("application"))
+    }
+
+    async fn find_resource_record(
+        &self,
+        tenant: &TenantContext,
+        id: &str,
+    ) -> Result<ApiResource, ManagementError> {
+        self.store
+            .find_resource(tenant.id(), id)
+            .await?
+            .ok_or(ManagementError::NotFound("resource"))
+    }
+
+    /// Registers an application; confidential types (web, m2m) also get their first secret.
+    pub async fn create_application(
+        &self,
+        tenant: &TenantContext,
+        body: wire::CreateApplication,
+    ) -> Result<wire::CreatedApplication, ManagementError> {
+        let resources = self
+            .granted_resources(tenant, &body.resource_grants)
+            .await?;
+        FieldErrors(check_new_application(&body, &resources)).into_result()?;
+        let now = self.now();
+        let app = Application {
+            id: new_id(),
+            name: body.name,
+            app_type: body.app_type,
+            redirect_uris: body.redirect_uris,
+            post_logout_redirect_uris: body.post_logout_redirect_uris,
+            third_party: body.third_party,
+            builtin: false,
+            resource_grants: body.resource_grants,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_application(tenant.id(), &app).await?;
+        let client_secret = if app.app_type.is_confidential() {
+            let (value, record) =
+                generate_client_secret(&app.id, wire::CreateClientSecret::default(), now);
+            if let Err(error) = self.store.insert_client_secret(tenant.id(), &record).await {
+                // Leave no confidential application without a secret behind.
+                if let Err(cleanup) = self.store.delete_application(tenant.id(), &app.id).await {
+                    tracing::warn!(%cleanup, "could not remove an application whose secret failed");
+                }
+                return Err(error.into());
+            }
+            Some(value)
+        } else {
+            None
+        };
+        Ok(wire::CreatedApplication {
+            application: application_view(app),
+            client_secret,
+        })
+    }
+
+    /// Finds one application.
+    pub async fn get_application(
+        &self,
+        tenant: &TenantContext,
+        id: &str,
+    ) -> Result<wire::Application, ManagementError> {
+        Ok(application_view(
+            self.find_application_record(tenant, id).await?,
+        ))
+    }
+
+    /// Lists applications by id.
+    pub async fn list_applications(
+        &self,
+        tenant: &TenantContext,
+        options: ListOptions,
+    ) -> Result<wire::ApplicationList, ManagementError> {
+        let page = parse_list_options(options)?;
+        let apps = self.store.list_applications(tenant.id(), &page).await?;
+        let next_cursor = next_cursor(&apps, &page, |app| &app.id);
+        Ok(wire::ApplicationList {
+            items: apps.into_iter().map(application_view).collect(),
+            next_cursor,
+        })
+    }
+
+    /// Changes the provided fields of an application.
+    pub async fn update_application(
+        &self,
+        tenant: &TenantContext,
+        id: &str,
+        body: wire::UpdateApplication,
+    ) -> Result<wire::Application, ManagementError> {
+        let mut app = self.find_application_record(tenant, id).await?;
+        let grants = body.resource_grants.as_deref().unwrap_or_default();
+        let resources = self.granted_resources(tenant, grants).await?;
+        FieldErrors(check_application_update(app.app_type, &body, &resources)).into_result()?;
+        let wire::UpdateApplication {
+            name,
+            redirect_uris,
+            post_logout_redirect_uris,
+            third_party,
+            resource_grants,
+        } = body;
+        app.name = name.unwrap_or(app.name);
+        app.redirect_uris = redirect_uris.unwrap_or(app.redirect_uris);
+        app.post_logout_redirect_uris =
+            post_logout_redirect_uris.unwrap_or(app.post_logout_redirect_uris);
+        app.third_party = third_party.unwrap_or(app.third_party);
+        app.resource_grants = resource_grants.unwrap_or(app.resource_grants);
+        app.updated_at = self.now();
+        self.store.update_application(tenant.id(), &app).await?;
+        Ok(application_view(app))
+    }
+
+    /// Deletes an application with its secrets; built-in applications stay.
+    pub async fn delete_application(
+        &self,
+        tenant: &TenantContext,
+        id: &str,
+    ) -> Result<(), ManagementError> {
+        let app = self.find_application_record(tenant, id).await?;
+        if app.builtin {
+            return Err(ManagementError::BuiltinReadonly("application"));
+        }
+        self.store
+            .delete_application(tenant.id(), id)
+            .await
+            .map_err(|error| match error {
+                StoreError::NotFound => ManagementError::NotFound("application"),
+                other => other.into(),
+            })
+    }
+
+    /// Adds a client secret to a confidential application; the value is shown only here.
+    pub async fn create_client_secret(
+        &self,
+        tenant: &TenantContext,
+        application_id: &str,
+        body: wire::CreateClientSecret,
+    ) -> Result<wire::CreatedClientSecret, ManagementError> {
+        let app = self.find_application_record(tenant, application_id).await?;
+        if !app.app_type.is_confidential() {
+            return Err(validation(
+                "type",
+                "only confidential applications (web, m2m) have client secrets",
+            ));
+        }
+        let now = self.now();
+        FieldErrors(check_new_client_secret(&body, now)).into_result()?;
+        let existing = self.store.list_client_secrets(tenant.id(), &app.id).await?;
+        if existing.len() >= MAX_CLIENT_SECRETS {
+            return Err(ManagementError::Conflict(format!(
+                "an application holds at most {MAX_CLIENT_SECRETS} secrets; delete one first"
+            )));
+        }
+        let (value, record) = generate_client_secret(&app.id, body, now);
+        self.store
+            .insert_client_secret(tenant.id(), &record)
+            .await?;
+        Ok(wire::CreatedClientSecret {
+            info: client_secret_view(&record),
+            client_secret: value,
+        })
+    }
+
+    /// Lists an application's secrets (metadata only), oldest first.
+    pub async fn list_client_secrets(
+        &self,
+        tenant: &TenantContext,
+        application_id: &str,
+    ) -> Result<Vec<wire::ClientSecretInfo>, ManagementError> {
+        let app = self.find_application_record(tenant, application_id).await?;
+        let secrets = self.store.list_client_secrets(tenant.id(), &app.id).await?;
+        Ok(secrets.iter().map(client_secret_view).collect())
+    }
+
+    /// Deletes one client secret; it stops working at once.
+    pub async fn delete_client_secret(
+        &self,
+        tenant: &TenantContext,
+        application_id: &str,
+        secret_id: &str,
+    ) -> Result<(), ManagementError> {
+        let app = self.find_application_record(tenant, application_id).await?;
+        self.store
+            .delete_client_secret(tenant.id(), &app.id, secret_id)
+            .await
+            .map_err(|error| match error {
+                StoreError::NotFound => ManagementError::NotFound("client secret"),
+                other => other.into(),
+            })
+    }
+
+    /// Registers an API resource.
+    pub async fn create_resource(
+        &self,
+        tenant: &TenantContext,
+        body: wire::CreateApiResource,
+    ) -> Result<wire::ApiResource, ManagementError> {
+        FieldErrors(check_new_resource(&body, &tenant.management_indicator())).into_result()?;
+        let now = self.now();
+        let resource = ApiResource {
+            id: new_id(),
+            name: body.name,
+            indicator: body.indicator,
+            access_token_ttl: body.access_token_ttl.unwrap_or(DEFAULT_ACCESS_TOKEN_TTL),
+            scopes: body.scopes,
+            builtin: false,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_resource(tenant.id(), &resource).await?;
+        Ok(self.resource_view(tenant, resource))
+    }
+
+    /// Finds one API resource.
+    pub async fn get_resource(
+        &self,
+        tenant: &TenantContext,
+        id: &str,
+    ) -> Result<wire::ApiResource, ManagementError> {
+        let resource = self.find_resource_record(tenant, id).await?;
+        Ok(self.resource_view(tenant, resource))
+    }
+
+    /// Lists API resources by id.
+    pub async fn list_resources(
+        &self,
+        tenant: &TenantContext,
+        options: ListOptions,
+    ) -> Result<wire::ApiResourceList, ManagementError> {
+        let page = parse_list_options(options)?;
+        let resources = self.store.list_resources(tenant.id(), &page).await?;
+        let next_cursor = next_cursor(&resources, &page, |resource| &resource.id);
+        let items = resources
+            .into_iter()
+            .map(|resource| self.resource_view(tenant, resource))
+            .collect();
+        Ok(wire::ApiResourceList { items, next_cursor })
+    }
+
+    /// Changes the provided fields of an API resource; built-in resources stay as they are.
+    pub async fn update_resource(
+        &self,
+        tenant: &TenantContext,
+        id: &str,
+        body: wire::UpdateApiResource,
+    ) -> Result<wire::ApiResource, ManagementError> {
+        let mut resource = self.find_resource_record(tenant, id).await?;
+        if resource.builtin {
+            return Err(ManagementError::BuiltinReadonly("resource"));
+        }
+        FieldErrors(check_resource_update(&body)).into_result()?;
+        let wire::UpdateApiResource {
+            name,
+            access_token_ttl,
+            scopes,
+        } = body;
+        resource.name = name.unwrap_or(resource.name);
+        resource.access_token_ttl = access_token_ttl.unwrap_or(resource.access_token_ttl);
+        resource.scopes = scopes.unwrap_or(resource.scopes);
+        resource.updated_at = self.now();
+        self.store.update_resource(tenant.id(), &resource).await?;
+        Ok(self.resource_view(tenant, resource))
+    }
+
+    /// Deletes an API resource and every application grant on it; built-in resources stay.
+    pub async fn delete_resource(
+        &self,
+        tenant: &TenantContext,
+        id: &str,
+    ) -> Result<(), ManagementError> {
+        let resource = self.find_resource_record(tenant, id).await?;
+        if resource.builtin {
+            return Err(ManagementError::BuiltinReadonly("resource"));
+        }
+        self.store
+            .delete_resource(tenant.id(), id)
+            .await
+            .map_err(|error| match error {
+                StoreError::NotFound => ManagementError::NotFound("resource"),
+                other => other.into(),
+            })
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use gatehouse_core::{MANAGEMENT_RESOURCE_ID, MANAGEMENT_SCOPE, MANAGEMENT_STORED_INDICATOR};
+
+    const MANAGEMENT: &str = "https://id.example/api";
+
+    fn resource(id: &str, scopes: &[&str]) -> ApiResource {
+        ApiResource {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            indicator: format!("https://{id}.example"),
+            access_token_ttl: 900,
+            scopes: scopes
+                .iter()
+                .map(|name| ResourceScope {
+                    name: (*name).to_owned(),
+                    description: String::new(),
+                })
+                .collect(),
+            builtin: false,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn known_resources() -> Vec<ApiResource> {
+        let mut management = resource(MANAGEMENT_RESOURCE_ID, &[MANAGEMENT_SCOPE]);
+        management.indicator = MANAGEMENT_STORED_INDICATOR.to_owned();
+        management.builtin = true;
+        vec![resource("orders", &["read", "write"]), management]
+    }
+
+    fn grant(resource_id: &str, scopes: &[&str]) -> ResourceGrant {
+        ResourceGrant {
+            resource_id: resource_id.to_owned(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    fn app(app_type: ApplicationType) -> wire::CreateApplication {
+        wire::CreateApplication {
+            name: "Shop".to_owned(),
+            app_type,
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            third_party: false,
+            resource_grants: Vec::new(),
+        }
+    }
+
+    fn uris(values: &[&str]) -> Vec<String> {
+        values.iter().map(|value| (*value).to_owned()).collect()
+    }
+
+    fn fields(errors: &[FieldError]) -> Vec<&str> {
+        errors.iter().map(|error| error.field.as_str()).collect()
+    }
+
+    #[test]
+    fn new_application_rules() {
+        use ApplicationType::{M2m, Native, Spa, Web};
+        let many: Vec<String> = (0..33)
+            .map(|i| format!("https://app.example/cb{i}"))
+            .collect();
+        let cases: Vec<(&str, wire::CreateApplication, Vec<&str>)> = vec![
+            ("minimal spa", app(Spa), vec![]),
+            (
+                "web with redirects",
+                wire::CreateApplication {
+                    redirect_uris: uris(&["https://a.example/cb"]),
+                    ..app(Web)
+                },
+                vec![],
+            ),
+            (
+                "native loopback",
+                wire::CreateApplication {
+                    redirect_uris: uris(&["http://127.0.0.1/cb"]),
+                    ..app(Native)
+                },
+                vec![],
+            ),
+            (
+                "empty name",
+                wire::CreateApplication {
+                    name: " ".to_owned(),
+                    ..app(Spa)
+                },
+                vec!["name"],
+            ),
+            (
+                "second uri bad",
+                wire::CreateApplication {
+                    redirect_uris: uris(&["https://a.example/cb", "http://a.example/cb"]),
+                    ..app(Web)
+                },
+                vec!["redirect_uris[1]"],
+            ),
+            (
+                "duplicate uri",
+                wire::CreateApplication {
+                    redirect_uris: uris(&["https://a.example/cb", "https://a.example/cb"]),
+                    ..app(Web)
+                },
+                vec!["redirect_uris[1]"],
+            ),
+            (
+                "too many uris",
+                wire::CreateApplication {
+                    redirect_uris: many,
+                    ..app(Web)
+                },
+                vec!["redirect_uris"],
+            ),
+            (
+                "bad post-logout uri",
+                wire::CreateApplication {
+                    post_logout_redirect_uris: uris(&["https://a.example/#x"]),
+                    ..app(Spa)
+                },
+                vec!["post_logout_redirect_uris[0]"],
+            ),
+            (
+                "m2m with redirects",
+                wire::CreateApplication {
+                    redirect_uris: uris(&["https://a.example/cb"]),
+                    ..app(M2m)
+                },
+                vec!["redirect_uris"],
+            ),
+            (
+                "grant on the management api",
+                wire::CreateApplication {
+                    resource_grants: vec![grant(MANAGEMENT_RESOURCE_ID, &[MANAGEMENT_SCOPE])],
+                    ..app(M2m)
+                },
+                vec![],
+            ),
+            (
+                "unknown resource",
+                wire::CreateApplication {
+                    resource_grants: vec![grant("nope", &[])],
+                    ..app(M2m)
+                },
+                vec!["resource_grants[0].resource_id"],
+            ),
+            (
+                "unknown and duplicate scopes",
+                wire::CreateApplication {
+                    resource_grants: vec![grant("orders", &["read", "delete", "read"])],
+                    ..app(M2m)
+                },
+                vec![
+                    "resource_grants[0].scopes[1]",
+                    "resource_grants[0].scopes[2]",
+                ],
+            ),
+            (
+                "duplicate grant",
+                wire::CreateApplication {
+                    resource_grants: vec![grant("orders", &[]), grant("orders", &["read"])],
+                    ..app(M2m)
+                },
+                vec!["resource_grants[1].resource_id"],
+            ),
+            (
+                "every error at once",
+                wire::CreateApplication {
+                    name: String::new(),
+                    redirect_uris: uris(&["ftp://a.example"]),
+                    resource_grants: vec![grant("nope", &[])],
+                    ..app(Web)
+                },
+                vec!["name", "redirect_uris[0]", "resource_grants[0].resource_id"],
+            ),
+        ];
+        let resources = known_resources();
+        for (name, body, expected) in cases {
+            assert_eq!(
+                fields(&check_new_application(&body, &resources)),
+                expected,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn application_update_checks_only_provided_fields() {
+        let resources = known_resources();
+        let cases: Vec<(&str, ApplicationType, wire::UpdateApplication, Vec<&str>)> = vec![
+            (
+                "empty patch",
+                ApplicationType::M2m,
+                wire::UpdateApplication::default(),
+                vec![],
+            ),
+            (
+                "m2m gets redirects",
+                ApplicationType::M2m,
+                wire::UpdateApplication {
+                    redirect_uris: Some(uris(&["https://a.example/cb"])),
+                    ..Default::default()
+                },
+                vec!["redirect_uris"],
+            ),
+            (
+                "m2m clears redirects",
+                ApplicationType::M2m,
+                wire::UpdateApplication {
+                    redirect_uris: Some(Vec::new()),
+                    ..Default::default()
+                },
+                vec![],
+            ),
+            (
+                "bad name",
+                ApplicationType::Spa,
+                wire::UpdateApplication {
+                    name: Some("a\u{0}b".to_owned()),
+                    ..Default::default()
+                },
+                vec!["name"],
+            ),
+            (
+                "native private-use scheme",
+                ApplicationType::Native,
+                wire::UpdateApplication {
+                    redirect_uris: Some(uris(&["com.example.app:/cb"])),
+                    ..Default::default()
+                },
+                vec![],
+            ),
+            (
+                "unknown scope",
+                ApplicationType::Web,
+                wire::UpdateApplication {
+                    resource_grants: Some(vec![grant("orders", &["admin"])]),
+                    ..Default::default()
+                },
+                vec!["resource_grants[0].scopes[0]"],
+            ),
+        ];
+        for (name, app_type, body, expected) in cases {
+            assert_eq!(
+                fields(&check_application_update(app_type, &body, &resources)),
+                expected,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn client_secret_rules() {
+        let now = 1_000;
+        let cases = [
+            (None, None, vec![]),
+            (Some("ci"), Some(now + 1), vec![]),
+            (None, Some(now), vec!["expires_at"]),
+            (None, Some(now - 1), vec!["expires_at"]),
+            (Some(""), None, vec!["name"]),
+        ];
+        for (name, expires_at, expected) in cases {
+            let body = wire::CreateClientSecret {
+                name: name.map(str::to_owned),
+                expires_at,
+            };
+            assert_eq!(
+                fields(&check_new_client_secret(&body, now)),
+                expected,
+                "{name:?} {expires_at:?}"
+            );
+        }
+    }
+
+    fn new_resource(indicator: &str) -> wire::CreateApiResource {
+        wire::CreateApiResource {
+            name: "Orders".to_owned(),
+            indicator: indicator.to_owned(),
+            access_token_ttl: None,
+            scopes: Vec::new(),
+        }
+    }
+
+    fn scopes(names: &[&str]) -> Vec<ResourceScope> {
+        names
+            .iter()
+            .map(|name| ResourceScope {
+                name: (*name).to_owned(),
+                description: String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn new_resource_rules() {
+        let too_many: Vec<String> = (0..101).map(|i| format!("s{i}")).collect();
+        let too_many: Vec<&str> = too_many.iter().map(String::as_str).collect();
+        let cases: Vec<(&str, wire::CreateApiResource, Vec<&str>)> = vec![
+            ("minimal", new_resource("https://orders.example"), vec![]),
+            (
+                "urn is not hierarchical",
+                new_resource("urn:orders"),
+                vec!["indicator"],
+            ),
+            (
+                "fragment",
+                new_resource("https://orders.example/#x"),
+                vec!["indicator"],
+            ),
+            (
+                "management indicator",
+                new_resource(MANAGEMENT),
+                vec!["indicator"],
+            ),
+            (
+                "stored management indicator",
+                new_resource(MANAGEMENT_STORED_INDICATOR),
+                vec!["indicator"],
+            ),
+            (
+                "ttl too short",
+                wire::CreateApiResource {
+                    access_token_ttl: Some(59),
+                    ..new_resource("https://o.example")
+                },
+                vec!["access_token_ttl"],
+            ),
+            (
+                "ttl too long",
+                wire::CreateApiResource {
+                    access_token_ttl: Some(86_401),
+                    ..new_resource("https://o.example")
+                },
+                vec!["access_token_ttl"],
+            ),
+            (
+                "ttl bounds",
+                wire::CreateApiResource {
+                    access_token_ttl: Some(60),
+                    ..new_resource("https://o.example")
+                },
+                vec![],
+            ),
+            (
+                "bad and duplicate scopes",
+                wire::CreateApiResource {
+                    scopes: scopes(&["read", "a b", "read"]),
+                    ..new_resource("https://o.example")
+                },
+                vec!["scopes[1].name", "scopes[2].name"],
+            ),
+            (
+                "too many scopes",
+                wire::CreateApiResource {
+                    scopes: scopes(&too_many),
+                    ..new_resource("https://o.example")
+                },
+                vec!["scopes"],
+            ),
+        ];
+        for (name, body, expected) in cases {
+            assert_eq!(
+                fields(&check_new_resource(&body, MANAGEMENT)),
+                expected,
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn resource_update_rules() {
+        let long = "x".repeat(MAX_SCOPE_DESCRIPTION + 1);
+        let cases: Vec<(wire::UpdateApiResource, Vec<&str>)> = vec![
+            (wire::UpdateApiResource::default(), vec![]),
+            (
+                wire::UpdateApiResource {
+                    access_token_ttl: Some(86_400),
+                    ..Default::default()
+                },
+                vec![],
+            ),
+            (
+                wire::UpdateApiResource {
+                    access_token_ttl: Some(0),
+                    ..Default::default()
+                },
+                vec!["access_token_ttl"],
+            ),
+            (
+                wire::UpdateApiResource {
+                    name: Some(String::new()),
+                    ..Default::default()
+                },
+                vec!["name"],
+            ),
+            (
+                wire::UpdateApiResource {
+                    scopes: Some(vec![ResourceScope {
+                        name: "read".to_owned(),
+                        description: long,
+                    }]),
+                    ..Default::default()
+                },
+                vec!["scopes[0].description"],
+            ),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(fields(&check_resource_update(&body)), expected, "{body:?}");
+        }
+    }
+
+    #[test]
+    fn list_options_and_cursors() {
+        let page = parse_list_options(ListOptions::default()).unwrap();
+        assert_eq!(
+            page,
+            PageRequest {
+                after: None,
+                limit: DEFAULT_PAGE_LIMIT
+            }
+        );
+        for limit in [0, MAX_PAGE_LIMIT + 1] {
+            let error = parse_list_options(ListOptions {
+                after: None,
+                limit: Some(limit),
+            })
+            .unwrap_err();
+            assert!(
+                matches!(error, ManagementError::Validation(ref e) if e[0].field == "limit"),
+                "{limit}"
+            );
+        }
+        let page = parse_list_options(ListOptions {
+            after: Some("a".to_owned()),
+            limit: Some(2),
+        })
+        .unwrap();
+        let ids = |items: &[&str]| next_cursor(items, &page, |item| item);
+        assert_eq!(ids(&["b", "c"]), Some("c".to_owned()));
+        assert_eq!(ids(&["b"]), None);
+        assert_eq!(ids(&[]), None);
+    }
+
+    #[test]
+    fn client_secrets_are_prefixed_and_stored_hashed() {
+        let (value, record) = generate_client_secret("app", wire::CreateClientSecret::default(), 5);
+        assert!(value.starts_with(CLIENT_SECRET_PREFIX));
+        assert!(value.len() > CLIENT_SECRET_PREFIX.len() + 40);
+        assert_eq!(record.secret_hash, sha256(value.as_bytes()).to_vec());
+        assert_eq!(record.application_id, "app");
+        assert_eq!(record.id.len(), 32);
+        let (other, _) = generate_client_secret("app", wire::CreateClientSecret::default(), 5);
+        assert_ne!(value, other);
+    }
+
+    #[test]
+    fn store_errors_map_to_management_errors() {
+        let cases = [
+            (StoreError::NotFound, ManagementError::NotFound("record")),
+            (
+                StoreError::Conflict("x".into()),
+                ManagementError::Conflict("x".into()),
+            ),
+            (
+                StoreError::Unavailable("x".into()),
+                ManagementError::Unavailable("x".into()),
+            ),
+            (
+                StoreError::Other("x".into()),
+                ManagementError::Internal("x".into()),
+            ),
+        ];
+        for (store, expected) in cases {
+            assert_eq!(ManagementError::from(store), expected);
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Command-line interface. Global options may come before or after the subcommand and can be
+//! set through `GATEHOUSE_*` environment variables.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Gatehouse: an OpenID Connect provider and OAuth 2.1 authorization server.
+#[derive(Debug, Parser)]
+#[command(name = "gatehouse", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database URL: sqlite://PATH or postgres://... (default: SQLite in the data directory).
+    #[arg(
+        long,
+        global = true,
+        env = "GATEHOUSE_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// Data directory for the SQLite database and the master key file.
+    #[arg(
+        long,
+        global = true,
+        env = "GATEHOUSE_DATA_DIR",
+        default_value = "./gatehouse-data"
+    )]
+    pub data_dir: PathBuf,
+    /// Tenant to act on (admin commands); default: the root tenant.
+    #[arg(long, global = true, env = "GATEHOUSE_TENANT")]
+    pub tenant: Option<String>,
+    /// Base URL (issuer of the root tenant). Default: http://localhost:3000, or http://LISTEN
+    /// when --listen is set.
+    #[arg(long, global = true, env = "GATEHOUSE_ISSUER")]
+    pub issuer: Option<String>,
+    /// Algorithm of signing keys created for new tenants (and on first start).
+    #[arg(
+        long,
+        global = true,
+        env = "GATEHOUSE_SIGNING_ALG",
+        value_enum,
+        default_value = "es256"
+    )]
+    pub signing_alg: Alg,
+    /// Log filter (tracing syntax), for example `info` or `gatehouse=debug`.
+    #[arg(
+        long,
+        global = true,
+        env = "GATEHOUSE_LOG",
+        default_value = "info,sqlx=warn"
+    )]
+    pub log: String,
+    /// Log format.
+    #[arg(
+        long,
+        global = true,
+        env = "GATEHOUSE_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written (always to stderr).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (migrations run first).
+    Serve(ServeArgs),
+    /// Run database migrations and exit.
+    Migrate,
+    /// Offline administration on the database (works while the server runs).
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GATEHOUSE_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Applications (OAuth clients).
+    #[command(subcommand)]
+    Apps(AppsCommand),
+    /// API resources.
+    #[command(subcommand)]
+    Resources(ResourcesCommand),
+    /// Tenants.
+    #[command(subcommand)]
+    Tenants(TenantsCommand),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// Create an application; prints its client_id and, for web and m2m apps, its secret (once).
+    Create(AppsCreateArgs),
+    /// List applications.
+    List(JsonFlag),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AppsCreateArgs {
+    /// Display name.
+    #[arg(long)]
+    pub name: String,
+    /// Application type.
+    #[arg(long = "type", value_enum)]
+    pub app_type: AppType,
+    /// Redirect URI (repeatable).
+    #[arg(long = "redirect-uri")]
+    pub redirect_uris: Vec<String>,
+    /// Post-logout redirect URI (repeatable).
+    #[arg(long = "post-logout-redirect-uri")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Third-party application: always asks for consent.
+    #[arg(long)]
+    pub third_party: bool,
+    /// Allow the application to obtain Management API tokens (scope `all`).
+    #[arg(long)]
+    pub management: bool,
+    /// Grant a resource: INDICATOR or INDICATOR=scope1,scope2 (repeatable).
+    #[arg(long = "resource")]
+    pub resources: Vec<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AppType {
+    Spa,
+    Native,
+    Web,
+    M2m,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResourcesCommand {
+    /// Create an API resource.
+    Create(ResourcesCreateArgs),
+    /// List API resources.
+    List(JsonFlag),
+}
+
+#[derive(Debug, Args)]
+pub struct ResourcesCreateArgs {
+    /// Display name.
+    #[arg(long)]
+    pub name: String,
+    /// Resource indicator (absolute URI): the `aud` of its tokens.
+    #[arg(long)]
+    pub indicator: String,
+    /// Permission (repeatable).
+    #[arg(long = "scope")]
+    pub scopes: Vec<String>,
+    /// Access token lifetime in seconds.
+    #[arg(long)]
+    pub access_token_ttl: Option<u32>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantsCommand {
+    /// Create a tenant served at <base>/t/NAME.
+    Create(TenantsCreateArgs),
+    /// List tenants.
+    List(JsonFlag),
+}
+
+#[derive(Debug, Args)]
+pub struct TenantsCreateArgs {
+    /// Tenant name (a-z, 0-9, '-').
+    pub name: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Add a new signing key; current keys retire when it activates and stay published
+    /// until every token they signed has expired.
+    Rotate(KeysRotateArgs),
+    /// List signing keys.
+    List(JsonFlag),
+}
+
+#[derive(Debug, Args)]
+pub struct KeysRotateArgs {
+    /// Algorithm of the new key.
+    #[arg(long, value_enum, default_value = "es256")]
+    pub alg: Alg,
+    /// Seconds the new key is published before it signs (longer than any JWKS cache).
+    #[arg(long, default_value_t = 90)]
+    pub activate_in: i64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Alg {
+    Es256,
+    Rs256,
+}

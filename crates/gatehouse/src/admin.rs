@@ -2,8 +2,9 @@
 //! operations as the Management API. With `--json` each command prints one JSON object.
 
 use crate::cli::{
-    AdminCommand, AppType, AppsCommand, GlobalArgs, KeysCommand, ResourcesCommand, TenantsCommand,
+    AdminCommand, AppType, AppsCommand, KeysCommand, ResourcesCommand, TenantsCommand,
 };
+use crate::config::Settings;
 use crate::runtime;
 use gatehouse_core::{MANAGEMENT_RESOURCE_ID, MANAGEMENT_SCOPE, ROOT_TENANT};
 use gatehouse_oidc::{Engine, TenantContext};
@@ -43,7 +44,7 @@ fn print_json(value: &serde_json::Value) -> Result<(), String> {
     Ok(())
 }
 
-async fn tenant(engine: &Engine, global: &GlobalArgs) -> Result<Arc<TenantContext>, String> {
+async fn tenant(engine: &Engine, global: &Settings) -> Result<Arc<TenantContext>, String> {
     let name = global.tenant.as_deref().unwrap_or(ROOT_TENANT);
     engine
         .tenant(name)
@@ -52,8 +53,8 @@ async fn tenant(engine: &Engine, global: &GlobalArgs) -> Result<Arc<TenantContex
         .ok_or_else(|| format!("no tenant named {name}"))
 }
 
-pub async fn run(global: &GlobalArgs, command: AdminCommand) -> Result<(), String> {
-    let issuer = runtime::issuer(global, "127.0.0.1:3000")?;
+pub async fn run(global: &Settings, command: AdminCommand) -> Result<(), String> {
+    let issuer = runtime::issuer(global)?;
     let engine = runtime::engine(global, &issuer).await?;
     match command {
         AdminCommand::Apps(AppsCommand::Create(args)) => {

@@ -14,9 +14,14 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options every command takes. Each may also come from `GATEHOUSE_*` variables or the TOML
+/// file named by `--config`; flags win over variables, variables over the file.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
+    /// TOML configuration file (keys: listen, issuer, database_url, data_dir, log, log_format,
+    /// signing_alg).
+    #[arg(long, global = true, env = "GATEHOUSE_CONFIG")]
+    pub config: Option<PathBuf>,
     /// Database URL: sqlite://PATH or postgres://... (default: SQLite in the data directory).
     #[arg(
         long,
@@ -25,14 +30,9 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
-    /// Data directory for the SQLite database and the master key file.
-    #[arg(
-        long,
-        global = true,
-        env = "GATEHOUSE_DATA_DIR",
-        default_value = "./gatehouse-data"
-    )]
-    pub data_dir: PathBuf,
+    /// Data directory for the SQLite database and the master key file [default: ./gatehouse-data].
+    #[arg(long, global = true, env = "GATEHOUSE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// Tenant to act on (admin commands); default: the root tenant.
     #[arg(long, global = true, env = "GATEHOUSE_TENANT")]
     pub tenant: Option<String>,
@@ -40,36 +40,20 @@ pub struct GlobalArgs {
     /// when --listen is set.
     #[arg(long, global = true, env = "GATEHOUSE_ISSUER")]
     pub issuer: Option<String>,
-    /// Algorithm of signing keys created for new tenants (and on first start).
-    #[arg(
-        long,
-        global = true,
-        env = "GATEHOUSE_SIGNING_ALG",
-        value_enum,
-        default_value = "es256"
-    )]
-    pub signing_alg: Alg,
-    /// Log filter (tracing syntax), for example `info` or `gatehouse=debug`.
-    #[arg(
-        long,
-        global = true,
-        env = "GATEHOUSE_LOG",
-        default_value = "info,sqlx=warn"
-    )]
-    pub log: String,
-    /// Log format.
-    #[arg(
-        long,
-        global = true,
-        env = "GATEHOUSE_LOG_FORMAT",
-        value_enum,
-        default_value = "text"
-    )]
-    pub log_format: LogFormat,
+    /// Algorithm of signing keys created for new tenants (and on first start) [default: es256].
+    #[arg(long, global = true, env = "GATEHOUSE_SIGNING_ALG", value_enum)]
+    pub signing_alg: Option<Alg>,
+    /// Log filter (tracing syntax), for example `info` or `gatehouse=debug` [default: info,sqlx=warn].
+    #[arg(long, global = true, env = "GATEHOUSE_LOG")]
+    pub log: Option<String>,
+    /// Log format [default: text].
+    #[arg(long, global = true, env = "GATEHOUSE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
 }
 
 /// How logs are written (always to stderr).
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// Human-readable lines.
     Text,
@@ -90,9 +74,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "GATEHOUSE_LISTEN", default_value = "127.0.0.1:3000")]
-    pub listen: String,
+    /// Address to listen on [default: 127.0.0.1:3000].
+    #[arg(long, env = "GATEHOUSE_LISTEN")]
+    pub listen: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -228,7 +212,8 @@ pub struct KeysRotateArgs {
     pub json: bool,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Alg {
     Es256,
     Rs256,

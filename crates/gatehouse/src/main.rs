@@ -2,6 +2,7 @@
 
 mod admin;
 mod cli;
+mod config;
 mod runtime;
 
 use clap::Parser;
@@ -9,7 +10,18 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    runtime::init_logging(&cli.global);
+    let listen = match &cli.command {
+        cli::Command::Serve(args) => args.listen.as_deref(),
+        _ => None,
+    };
+    let settings = match config::resolve(&cli.global, listen) {
+        Ok(settings) => settings,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime::init_logging(&settings);
     let tokio = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -20,7 +32,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match tokio.block_on(run(cli)) {
+    match tokio.block_on(run(cli.command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -29,10 +41,10 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: cli::Cli) -> Result<(), String> {
-    match cli.command {
-        cli::Command::Serve(args) => runtime::serve(&cli.global, &args).await,
-        cli::Command::Migrate => runtime::migrate(&cli.global).await,
-        cli::Command::Admin(command) => admin::run(&cli.global, command).await,
+async fn run(command: cli::Command, settings: config::Settings) -> Result<(), String> {
+    match command {
+        cli::Command::Serve(_) => runtime::serve(&settings).await,
+        cli::Command::Migrate => runtime::migrate(&settings).await,
+        cli::Command::Admin(command) => admin::run(&settings, command).await,
     }
 }

@@ -1,7 +1,8 @@
 //! Start-up: logging, configuration, the store (chosen once from the database URL), the master
 //! key, the engine; then `serve` or `migrate`.
 
-use crate::cli::{Alg, GlobalArgs, LogFormat, ServeArgs};
+use crate::cli::{Alg, LogFormat};
+use crate::config::{DEFAULT_LISTEN, Settings};
 use gatehouse_core::SigningAlgorithm;
 use gatehouse_crypto::MasterKey;
 use gatehouse_oidc::{Engine, EngineConfig, SystemClock};
@@ -13,13 +14,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The default listen address, whose issuer is `http://localhost:3000`.
-const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
-
 /// How often expired revocation entries are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
-pub fn init_logging(global: &GlobalArgs) {
+pub fn init_logging(global: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_new(&global.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
@@ -41,11 +39,11 @@ impl From<Alg> for SigningAlgorithm {
 }
 
 /// The issuer: explicit, or derived from the listen address.
-pub fn issuer(global: &GlobalArgs, listen: &str) -> Result<String, String> {
+pub fn issuer(global: &Settings) -> Result<String, String> {
     let issuer = match &global.issuer {
         Some(issuer) => issuer.trim_end_matches('/').to_owned(),
-        None if listen == DEFAULT_LISTEN => "http://localhost:3000".to_owned(),
-        None => format!("http://{listen}"),
+        None if global.listen == DEFAULT_LISTEN => "http://localhost:3000".to_owned(),
+        None => format!("http://{}", global.listen),
     };
     let url = url::Url::parse(&issuer).map_err(|e| format!("invalid issuer {issuer}: {e}"))?;
     // OpenID Connect Discovery §3: the issuer is a URL with no query or fragment.
@@ -63,7 +61,7 @@ pub fn issuer(global: &GlobalArgs, listen: &str) -> Result<String, String> {
     Ok(issuer)
 }
 
-fn database_url(global: &GlobalArgs) -> String {
+fn database_url(global: &Settings) -> String {
     match &global.database_url {
         Some(url) => url.clone(),
         None => format!(
@@ -86,7 +84,7 @@ fn ensure_data_dir(dir: &Path) -> Result<(), String> {
 }
 
 /// Opens the store named by the database URL and runs migrations.
-pub async fn open_store(global: &GlobalArgs) -> Result<Arc<dyn Store>, String> {
+pub async fn open_store(global: &Settings) -> Result<Arc<dyn Store>, String> {
     let url = database_url(global);
     let options = StoreOptions::default();
     let store: Arc<dyn Store> =
@@ -115,7 +113,7 @@ pub async fn open_store(global: &GlobalArgs) -> Result<Arc<dyn Store>, String> {
     Ok(store)
 }
 
-fn master_key(global: &GlobalArgs) -> Result<MasterKey, String> {
+fn master_key(global: &Settings) -> Result<MasterKey, String> {
     match std::env::var("GATEHOUSE_MASTER_KEY") {
         Ok(value) if !value.is_empty() => {
             MasterKey::from_base64(&value).map_err(|e| format!("GATEHOUSE_MASTER_KEY: {e}"))
@@ -130,7 +128,7 @@ fn master_key(global: &GlobalArgs) -> Result<MasterKey, String> {
 
 /// Builds the engine on an open store and makes sure the root tenant and its keys exist and
 /// open with this master key (a wrong key stops the start).
-pub async fn engine(global: &GlobalArgs, issuer: &str) -> Result<Arc<Engine>, String> {
+pub async fn engine(global: &Settings, issuer: &str) -> Result<Arc<Engine>, String> {
     let store = open_store(global).await?;
     let mut config = EngineConfig::new(issuer);
     config.signing_alg = global.signing_alg.into();
@@ -151,13 +149,13 @@ pub async fn engine(global: &GlobalArgs, issuer: &str) -> Result<Arc<Engine>, St
     Ok(engine)
 }
 
-pub async fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> {
+pub async fn serve(global: &Settings) -> Result<(), String> {
     let started = Instant::now();
-    let issuer = issuer(global, &args.listen)?;
+    let issuer = issuer(global)?;
     let engine = engine(global, &issuer).await?;
-    let listener = tokio::net::TcpListener::bind(&args.listen)
+    let listener = tokio::net::TcpListener::bind(&global.listen)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+        .map_err(|e| format!("cannot listen on {}: {e}", global.listen))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     spawn_purge(engine.clone());
     tracing::info!(
@@ -169,7 +167,7 @@ pub async fn serve(global: &GlobalArgs, args: &ServeArgs) -> Result<(), String> 
         .map_err(|e| format!("server error: {e}"))
 }
 
-pub async fn migrate(global: &GlobalArgs) -> Result<(), String> {
+pub async fn migrate(global: &Settings) -> Result<(), String> {
     let store = open_store(global).await?;
     eprintln!("migrations applied ({})", store.backend());
     Ok(())

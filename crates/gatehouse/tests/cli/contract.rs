@@ -256,3 +256,59 @@ fn unknown_database_url_scheme_fails_clearly() {
         "{stderr}"
     );
 }
+
+/// A TOML file given with `--config` sets the data directory and issuer; flags still win;
+/// unknown keys stop the command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_file_is_read_and_flags_override_it() {
+    let backend = Backend::sqlite();
+    let config = backend.dir.path().join("gatehouse.toml");
+    let data_dir = backend.dir.path().join("from-file");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = \"{}\"\nissuer = \"https://id.example\"\n",
+            data_dir.display()
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let mut command = backend.bare_command();
+    command.args([
+        "--config", &config, "admin", "tenants", "create", "acme", "--json",
+    ]);
+    let created = run_json(command);
+    assert_eq!(created["issuer"], "https://id.example/t/acme");
+    assert!(
+        data_dir.join("gatehouse.db").exists(),
+        "the file's data_dir is used"
+    );
+
+    let mut command = backend.bare_command();
+    command.args([
+        "--config",
+        &config,
+        "--issuer",
+        "https://flag.example",
+        "admin",
+        "tenants",
+        "list",
+        "--json",
+    ]);
+    let listed = run_json(command);
+    assert_eq!(listed["items"][1]["issuer"], "https://flag.example/t/acme");
+
+    let bad = backend.dir.path().join("bad.toml");
+    std::fs::write(&bad, "data_dri = \"/tmp/x\"\n").unwrap();
+    let mut command = backend.bare_command();
+    command.args([
+        "--config",
+        &bad.display().to_string(),
+        "admin",
+        "tenants",
+        "list",
+        "--json",
+    ]);
+    let stderr = run_fail(command);
+    assert!(stderr.contains("unknown field"), "{stderr}");
+}

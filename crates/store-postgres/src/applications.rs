@@ -140,6 +140,44 @@ impl ApplicationStore for PostgresStore {
         Ok(Some(app))
     }
 
+    async fn find_client(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<(Application, Vec<ClientSecret>)>> {
+        // One round trip: the application row once per grant, its secrets as a JSON column.
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            application_columns!(),
+            ", g.resource_id, g.scopes AS grant_scopes, \
+             (SELECT COALESCE(json_agg(json_build_array(s.id, s.name, encode(s.secret_hash, 'hex'), \
+             s.created_at, s.expires_at) ORDER BY s.created_at, s.id), '[]'::json)::text \
+             FROM client_secrets s WHERE s.tenant_id = a.tenant_id AND s.application_id = a.id) \
+             AS secrets_json \
+             FROM applications a LEFT JOIN application_resource_grants g \
+             ON g.tenant_id = a.tenant_id AND g.application_id = a.id \
+             WHERE a.tenant_id = $1 AND a.id = $2 ORDER BY g.resource_id"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let mut app = application_from_row(first)?;
+        for row in &rows {
+            let resource_id: Option<String> = row.try_get("resource_id").map_err(from_sqlx)?;
+            if resource_id.is_some() {
+                app.resource_grants.push(grant_from_row(row)?);
+            }
+        }
+        let secrets_json: String = first.try_get("secrets_json").map_err(from_sqlx)?;
+        let secrets = gatehouse_store::decode_secrets_json(&app.id, &secrets_json)?;
+        Ok(Some((app, secrets)))
+    }
+
     async fn list_applications(
         &self,
         tenant_id: &str,

@@ -140,6 +140,44 @@ impl ApplicationStore for SqliteStore {
         Ok(Some(app))
     }
 
+    async fn find_client(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<(Application, Vec<ClientSecret>)>> {
+        // One round trip: the application row once per grant, its secrets as a JSON column.
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            application_columns!(),
+            ", g.resource_id, g.scopes AS grant_scopes, \
+             (SELECT json_group_array(json_array(id, name, hex(secret_hash), created_at, expires_at)) \
+             FROM (SELECT id, name, secret_hash, created_at, expires_at FROM client_secrets s \
+             WHERE s.tenant_id = a.tenant_id AND s.application_id = a.id ORDER BY created_at, id)) \
+             AS secrets_json \
+             FROM applications a LEFT JOIN application_resource_grants g \
+             ON g.tenant_id = a.tenant_id AND g.application_id = a.id \
+             WHERE a.tenant_id = ? AND a.id = ? ORDER BY g.resource_id"
+        ))
+        .bind(tenant_id)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let mut app = application_from_row(first)?;
+        for row in &rows {
+            let resource_id: Option<String> = row.try_get("resource_id").map_err(from_sqlx)?;
+            if resource_id.is_some() {
+                app.resource_grants.push(grant_from_row(row)?);
+            }
+        }
+        let secrets_json: String = first.try_get("secrets_json").map_err(from_sqlx)?;
+        let secrets = gatehouse_store::decode_secrets_json(&app.id, &secrets_json)?;
+        Ok(Some((app, secrets)))
+    }
+
     async fn list_applications(
         &self,
         tenant_id: &str,

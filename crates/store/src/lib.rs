@@ -46,6 +46,41 @@ impl Default for StoreOptions {
     }
 }
 
+/// Decodes the secrets of one application from the JSON both SQL backends build in
+/// `find_client`: an array of `[id, name, hex(secret_hash), created_at, expires_at]`.
+pub fn decode_secrets_json(application_id: &str, text: &str) -> StoreResult<Vec<ClientSecret>> {
+    type Row = (String, Option<String>, String, i64, Option<i64>);
+    let rows: Vec<Row> = serde_json::from_str(text)
+        .map_err(|e| StoreError::Other(format!("secrets of {application_id}: {e}")))?;
+    rows.into_iter()
+        .map(|(id, name, hash, created_at, expires_at)| {
+            let secret_hash = decode_hex(&hash)
+                .ok_or_else(|| StoreError::Other(format!("secret {id}: hash is not hex")))?;
+            Ok(ClientSecret {
+                id,
+                application_id: application_id.to_owned(),
+                name,
+                secret_hash,
+                created_at,
+                expires_at,
+            })
+        })
+        .collect()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
+        .collect()
+}
+
 /// Result alias for store calls.
 pub type StoreResult<T> = Result<T, StoreError>;
 
@@ -77,6 +112,13 @@ pub trait ApplicationStore: Send + Sync {
     /// Finds an application (with its resource grants) by client_id.
     async fn find_application(&self, tenant_id: &str, id: &str)
     -> StoreResult<Option<Application>>;
+    /// The application (with its grants) and all its secrets in one round trip: client
+    /// authentication runs this on every token request.
+    async fn find_client(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> StoreResult<Option<(Application, Vec<ClientSecret>)>>;
     /// Lists applications ordered by id.
     async fn list_applications(
         &self,

@@ -520,3 +520,34 @@ pub async fn concurrent_application_inserts_one_wins(store: Arc<dyn Store>) {
     let stored = store.find_application("t1", "app-race").await.unwrap();
     assert_eq!(stored, winners.pop());
 }
+
+/// `find_client` returns what `find_application` and `list_client_secrets` return, in one call,
+/// and nothing for a missing application or another tenant's.
+pub async fn find_client_returns_application_and_secrets(store: Arc<dyn Store>) {
+    insert_tenants(&*store, &["t1", "t2"]).await;
+    store.insert_resource("t1", &resource("r-a")).await.unwrap();
+    store.insert_resource("t1", &resource("r-b")).await.unwrap();
+    let app = application("app-1", vec![grant("r-a", &["read"]), grant("r-b", &[])]);
+    store.insert_application("t1", &app).await.unwrap();
+    let (found, secrets) = store.find_client("t1", "app-1").await.unwrap().unwrap();
+    assert_eq!(
+        Some(found),
+        store.find_application("t1", "app-1").await.unwrap()
+    );
+    assert!(secrets.is_empty());
+
+    let mut expiring = secret("s-2", "app-1", 20);
+    expiring.expires_at = Some(99);
+    expiring.name = None;
+    for stored in [secret("s-1", "app-1", 10), expiring] {
+        store.insert_client_secret("t1", &stored).await.unwrap();
+    }
+    let (_, secrets) = store.find_client("t1", "app-1").await.unwrap().unwrap();
+    assert_eq!(
+        secrets,
+        store.list_client_secrets("t1", "app-1").await.unwrap()
+    );
+    assert_eq!(secrets.len(), 2);
+    assert_eq!(store.find_client("t1", "app-2").await.unwrap(), None);
+    assert_eq!(store.find_client("t2", "app-1").await.unwrap(), None);
+}

@@ -50,6 +50,7 @@ macro_rules! conformance_tests {
             tenant_insert_find_and_duplicate_name,
             tenant_list_pagination,
             application_roundtrip,
+            find_client_returns_application_and_secrets,
             application_duplicate_id_conflict,
             application_update_replaces_grants,
             application_delete_cascades_secrets_and_grants,

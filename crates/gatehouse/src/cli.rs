@@ -18,8 +18,8 @@ pub struct Cli {
 /// file named by `--config`; flags win over variables, variables over the file.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// TOML configuration file (keys: listen, issuer, database_url, data_dir, log, log_format,
-    /// signing_alg).
+    /// TOML configuration file (keys: listen, issuer, database_url, database_max_connections,
+    /// data_dir, log, log_format, signing_alg).
     #[arg(long, global = true, env = "GATEHOUSE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://PATH or postgres://... (default: SQLite in the data directory).
@@ -30,6 +30,9 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub database_url: Option<String>,
+    /// Most database connections per process [default: 4 on SQLite, 10 on PostgreSQL].
+    #[arg(long, global = true, env = "GATEHOUSE_DATABASE_MAX_CONNECTIONS")]
+    pub database_max_connections: Option<u32>,
     /// Data directory for the SQLite database and the master key file [default: ./gatehouse-data].
     #[arg(long, global = true, env = "GATEHOUSE_DATA_DIR")]
     pub data_dir: Option<PathBuf>,

@@ -16,6 +16,7 @@ struct FileConfig {
     listen: Option<String>,
     issuer: Option<String>,
     database_url: Option<String>,
+    database_max_connections: Option<u32>,
     data_dir: Option<PathBuf>,
     log: Option<String>,
     log_format: Option<LogFormat>,
@@ -27,6 +28,7 @@ pub struct Settings {
     pub listen: String,
     pub issuer: Option<String>,
     pub database_url: Option<String>,
+    pub database_max_connections: Option<u32>,
     pub data_dir: PathBuf,
     pub tenant: Option<String>,
     pub log: String,
@@ -68,6 +70,9 @@ pub fn resolve(global: &GlobalArgs, listen: Option<&str>) -> Result<Settings, St
             .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
         issuer: global.issuer.clone().or(file.issuer),
         database_url: global.database_url.clone().or(file.database_url),
+        database_max_connections: global
+            .database_max_connections
+            .or(file.database_max_connections),
         data_dir: global
             .data_dir
             .clone()

@@ -6,6 +6,10 @@ mod config;
 mod runtime;
 
 use clap::Parser;
+
+/// mimalloc: the token endpoint allocates many small short-lived buffers.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

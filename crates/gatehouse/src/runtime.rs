@@ -86,10 +86,13 @@ fn ensure_data_dir(dir: &Path) -> Result<(), String> {
 /// Opens the store named by the database URL and runs migrations.
 pub async fn open_store(global: &Settings) -> Result<Arc<dyn Store>, String> {
     let url = database_url(global);
-    let options = StoreOptions::default();
+    let options = |default: u32| StoreOptions {
+        max_connections: global.database_max_connections.unwrap_or(default).max(1),
+        ..StoreOptions::default()
+    };
     let store: Arc<dyn Store> =
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let store = PostgresStore::connect(&url, &options)
+            let store = PostgresStore::connect(&url, &options(10))
                 .await
                 .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
             store
@@ -99,7 +102,7 @@ pub async fn open_store(global: &Settings) -> Result<Arc<dyn Store>, String> {
             Arc::new(store)
         } else if url.starts_with("sqlite:") {
             ensure_data_dir(&global.data_dir)?;
-            let store = SqliteStore::connect(&url, &options)
+            let store = SqliteStore::connect(&url, &options(4))
                 .await
                 .map_err(|e| format!("cannot open SQLite database: {e}"))?;
             store

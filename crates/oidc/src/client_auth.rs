@@ -115,18 +115,17 @@ impl Engine {
         tenant: &TenantContext,
         credentials: &UnverifiedClientCredentials,
     ) -> Result<Application, OAuthError> {
-        let app = self
+        let found = self
             .store
-            .find_application(tenant.id(), &credentials.client_id)
+            .find_client(tenant.id(), &credentials.client_id)
             .await?;
-        let Some(app) = app else {
+        let Some((app, secrets)) = found else {
             return Err(OAuthError::invalid_client().with_detail("unknown client"));
         };
         match (&credentials.secret, app.app_type.is_confidential()) {
             (Some(secret), true) => {
                 let presented = sha256(secret.expose().as_bytes());
                 let now = self.now();
-                let secrets = self.store.list_client_secrets(tenant.id(), &app.id).await?;
                 // Check every active secret without stopping early, so timing says nothing.
                 let matched = secrets
                     .iter()

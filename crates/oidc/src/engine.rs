@@ -1,8 +1,8 @@
 //! The engine: explicit application state (store, keys, clock, config) that every endpoint
 //! handler receives. No global singletons, so tests run many engines in parallel.
 
+use crate::cache::TtlCache;
 use crate::keys::KeyManager;
-use crate::tenants::TenantCache;
 use crate::{Clock, OAuthError};
 use gatehouse_core::{
     ApiResource, MANAGEMENT_RESOURCE_ID, SigningAlgorithm, Tenant, issuer_for, management_indicator,
@@ -10,6 +10,13 @@ use gatehouse_core::{
 use gatehouse_crypto::MasterKey;
 use gatehouse_store::{Store, StoreError};
 use std::sync::Arc;
+
+/// How long a resolved tenant is trusted (seconds); tenants never change name.
+const TENANT_TTL: i64 = 60;
+
+/// How long an API resource definition is trusted (seconds). A change made on this replica
+/// applies at once; other replicas see it within this time. Grants are always read fresh.
+pub const RESOURCE_TTL: i64 = 5;
 
 /// Engine settings, validated by the caller.
 #[derive(Debug, Clone)]
@@ -74,7 +81,8 @@ pub struct Engine {
     pub clock: Arc<dyn Clock>,
     /// Settings.
     pub config: EngineConfig,
-    tenants: TenantCache,
+    tenants: TtlCache<Arc<TenantContext>>,
+    resources: TtlCache<Option<ApiResource>>,
 }
 
 impl Engine {
@@ -86,13 +94,15 @@ impl Engine {
         config: EngineConfig,
     ) -> Self {
         let keys = KeyManager::new(master_key, config.cache_capacity);
-        let tenants = TenantCache::new(config.cache_capacity);
+        let tenants = TtlCache::new(config.cache_capacity, TENANT_TTL);
+        let resources = TtlCache::new(config.cache_capacity, RESOURCE_TTL);
         Self {
             store,
             keys,
             clock,
             config,
             tenants,
+            resources,
         }
     }
 
@@ -121,23 +131,35 @@ impl Engine {
         TenantContext { tenant, issuer }
     }
 
-    /// Finds the API resource a resource indicator names; the Management API's indicator is
-    /// derived from the issuer rather than stored.
+    /// Finds the API resource a resource indicator names (cached for [`RESOURCE_TTL`]); the
+    /// Management API's indicator is derived from the issuer rather than stored.
     pub async fn find_resource_by_indicator(
         &self,
         tenant: &TenantContext,
         indicator: &str,
     ) -> Result<Option<ApiResource>, OAuthError> {
-        if indicator == tenant.management_indicator() {
-            return Ok(self
-                .store
-                .find_resource(tenant.id(), MANAGEMENT_RESOURCE_ID)
-                .await?);
+        let key = resource_cache_key(tenant, indicator);
+        let now = self.now();
+        if let Some(found) = self.resources.get(&key, now) {
+            return Ok(found);
         }
-        Ok(self
-            .store
-            .find_resource_by_indicator(tenant.id(), indicator)
-            .await?)
+        let found = if indicator == tenant.management_indicator() {
+            self.store
+                .find_resource(tenant.id(), MANAGEMENT_RESOURCE_ID)
+                .await?
+        } else {
+            self.store
+                .find_resource_by_indicator(tenant.id(), indicator)
+                .await?
+        };
+        self.resources.put(&key, found.clone(), now);
+        Ok(found)
+    }
+
+    /// Drops a cached resource after this replica changed or deleted it.
+    pub fn forget_resource(&self, tenant: &TenantContext, indicator: &str) {
+        self.resources
+            .remove(&resource_cache_key(tenant, indicator));
     }
 
     /// The indicator to show for a resource: the Management API's is derived from the issuer.
@@ -148,4 +170,8 @@ impl Engine {
             resource.indicator.clone()
         }
     }
+}
+
+fn resource_cache_key(tenant: &TenantContext, indicator: &str) -> String {
+    format!("{} {indicator}", tenant.id())
 }

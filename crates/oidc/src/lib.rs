@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod access_token;
+mod cache;
 pub mod client_auth;
 pub mod clock;
 pub mod discovery;
@@ -16,7 +17,6 @@ pub mod management;
 pub mod params;
 pub mod provision;
 pub mod revocation;
-pub mod tenants;
 pub mod token;
 
 pub use clock::{Clock, FixedClock, SystemClock};

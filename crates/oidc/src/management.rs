@@ -649,6 +649,7 @@ impl Engine {
             updated_at: now,
         };
         self.store.insert_resource(tenant.id(), &resource).await?;
+        self.forget_resource(tenant, &resource.indicator);
         Ok(self.resource_view(tenant, resource))
     }
 
@@ -700,6 +701,7 @@ impl Engine {
         resource.scopes = scopes.unwrap_or(resource.scopes);
         resource.updated_at = self.now();
         self.store.update_resource(tenant.id(), &resource).await?;
+        self.forget_resource(tenant, &resource.indicator);
         Ok(self.resource_view(tenant, resource))
     }
 
@@ -713,13 +715,12 @@ impl Engine {
         if resource.builtin {
             return Err(ManagementError::BuiltinReadonly("resource"));
         }
-        self.store
-            .delete_resource(tenant.id(), id)
-            .await
-            .map_err(|error| match error {
-                StoreError::NotFound => ManagementError::NotFound("resource"),
-                other => other.into(),
-            })
+        let deleted = self.store.delete_resource(tenant.id(), id).await;
+        self.forget_resource(tenant, &resource.indicator);
+        deleted.map_err(|error| match error {
+            StoreError::NotFound => ManagementError::NotFound("resource"),
+            other => other.into(),
+        })
     }
 }
 

@@ -59,7 +59,7 @@ impl IntoResponse for OAuthErrorResponse {
             // RFC 6749 §5.2: a 401 for invalid_client carries WWW-Authenticate.
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"gatehouse\""),
+                HeaderValue::from_static("Basic realm=\"gatehouse\", error=\"invalid_client\""),
             );
         }
         if status == StatusCode::SERVICE_UNAVAILABLE {

@@ -4,6 +4,7 @@
 #![warn(missing_docs)]
 
 pub mod model;
+pub mod user;
 pub mod validate;
 
 pub use model::*;

@@ -4,11 +4,13 @@
 //! `Conflict`, lost connections and timeouts become `Unavailable` (the server answers 503).
 //!
 //! The pool reconnects by itself when the database comes back; calls made while it is away
-//! fail after at most the acquire timeout.
+//! fail after at most the acquire timeout. The hot reads run on a few connections of their own
+//! that recover the same way (see `hot`).
 #![warn(missing_docs)]
 
 mod applications;
 mod error;
+mod hot;
 mod json;
 mod keys;
 mod resources;
@@ -18,11 +20,14 @@ mod tenants;
 pub mod testing;
 
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use gatehouse_store::{Store, StoreError, StoreResult};
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::hot::HotConnections;
 
 pub use gatehouse_store::StoreOptions;
 
@@ -30,6 +35,8 @@ pub use gatehouse_store::StoreOptions;
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// Connections for the hot reads (see [`hot`]).
+    hot: Arc<HotConnections>,
 }
 
 impl PostgresStore {
@@ -44,6 +51,11 @@ impl PostgresStore {
         let connect = PgConnectOptions::from_str(url)
             .map_err(error::from_sqlx)?
             .application_name("gatehouse");
+        let hot = Arc::new(HotConnections::new(
+            connect.clone(),
+            options.max_connections,
+            options.acquire_timeout,
+        ));
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .acquire_timeout(options.acquire_timeout)
@@ -53,7 +65,7 @@ impl PostgresStore {
             .connect_with(connect)
             .await
             .map_err(error::from_sqlx)?;
-        Ok(Self { pool })
+        Ok(Self { pool, hot })
     }
 
     /// Applies the migrations this build knows that the database has not seen yet. Holds
@@ -67,6 +79,7 @@ impl PostgresStore {
 
     /// Closes every connection; later calls fail with `Unavailable`. For graceful shutdown.
     pub async fn close(&self) {
+        self.hot.close().await;
         self.pool.close().await;
     }
 }
@@ -79,11 +92,23 @@ fn page_limit(limit: u32) -> i64 {
 #[async_trait]
 impl Store for PostgresStore {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(error::from_sqlx)?;
-        Ok(())
+        // An idle connection broken by an outage fails one call and is dropped. The hot reads
+        // no longer cycle through the pool, so after the database comes back such connections
+        // could fail readiness checks one by one: try past them, then on a fresh connection.
+        let mut attempts = self.pool.size().max(1);
+        loop {
+            let idle_before = self.pool.num_idle();
+            let err = match sqlx::query("SELECT 1").execute(&self.pool).await {
+                Ok(_) => return Ok(()),
+                // Waiting for a connection already took the whole acquire timeout: answer.
+                Err(err @ sqlx::Error::PoolTimedOut) => return Err(error::from_sqlx(err)),
+                Err(err) => error::from_sqlx(err),
+            };
+            if !(matches!(err, StoreError::Unavailable(_)) && idle_before > 0 && attempts > 0) {
+                return Err(err);
+            }
+            attempts -= 1;
+        }
     }
 
     fn backend(&self) -> &'static str {

@@ -27,12 +27,11 @@ impl RevocationStore for PostgresStore {
     }
 
     async fn is_token_revoked(&self, tenant_id: &str, jti: &str) -> StoreResult<bool> {
-        let row = sqlx::query("SELECT 1 FROM revoked_tokens WHERE tenant_id = $1 AND jti = $2")
+        // On a hot connection: every introspection and Management API call asks.
+        let query = sqlx::query("SELECT 1 FROM revoked_tokens WHERE tenant_id = $1 AND jti = $2")
             .bind(tenant_id)
-            .bind(jti)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(from_sqlx)?;
+            .bind(jti);
+        let row = self.fetch_optional_hot(query).await?;
         Ok(row.is_some())
     }
 

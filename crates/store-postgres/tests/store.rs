@@ -10,7 +10,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gatehouse_store::{Store, StoreError, StoreOptions, TenantStore};
+use gatehouse_store::{
+    ApplicationStore, RevocationStore, Store, StoreError, StoreOptions, TenantStore,
+};
 use gatehouse_store_postgres::{PostgresStore, testing};
 use sqlx::Connection;
 
@@ -120,4 +122,111 @@ async fn test_database_is_dropped_with_its_guard() {
         .unwrap()
         .is_some();
     assert!(!exists);
+}
+
+/// A tenant `t1` with an application `app-1` that has one secret and a revoked token `jti-1`.
+async fn seed_client(store: &PostgresStore) {
+    let tenant = gatehouse_core::Tenant {
+        id: "t1".into(),
+        name: "acme".into(),
+        created_at: 1,
+    };
+    store.insert_tenant(&tenant).await.unwrap();
+    let app = gatehouse_core::Application {
+        id: "app-1".into(),
+        name: "App".into(),
+        app_type: gatehouse_core::ApplicationType::Web,
+        redirect_uris: vec!["https://app.example/cb".into()],
+        post_logout_redirect_uris: Vec::new(),
+        third_party: false,
+        builtin: false,
+        resource_grants: Vec::new(),
+        created_at: 1,
+        updated_at: 1,
+    };
+    store.insert_application("t1", &app).await.unwrap();
+    let secret = gatehouse_core::ClientSecret {
+        id: "s-1".into(),
+        application_id: "app-1".into(),
+        name: Some("main".into()),
+        secret_hash: vec![1, 2, 3],
+        created_at: 2,
+        expires_at: None,
+    };
+    store.insert_client_secret("t1", &secret).await.unwrap();
+    store
+        .insert_revoked_token("t1", "jti-1", i64::MAX)
+        .await
+        .unwrap();
+}
+
+/// The hot connections (at most 4; the test store has 5 pool connections) all open at once.
+async fn open_every_hot_connection(store: &Arc<PostgresStore>) {
+    let tasks: Vec<_> = (0..16)
+        .map(|_| {
+            let store = Arc::clone(store);
+            tokio::spawn(async move { store.find_client("t1", "app-1").await })
+        })
+        .collect();
+    for task in tasks {
+        assert!(task.await.unwrap().unwrap().is_some());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hot_reads_recover_from_terminated_connections() {
+    let (store, database) = testing::fresh_database().await;
+    seed_client(&store).await;
+    let expected = (
+        store
+            .find_application("t1", "app-1")
+            .await
+            .unwrap()
+            .unwrap(),
+        store.list_client_secrets("t1", "app-1").await.unwrap(),
+    );
+    let store = Arc::new(store);
+    open_every_hot_connection(&store).await;
+
+    let mut admin = sqlx::PgConnection::connect(database.url()).await.unwrap();
+    let terminated: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()) AS t",
+    )
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(terminated >= 1, "terminated {terminated} backends");
+    // Let the backends act on the signal before the store talks to them again.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Each broken slot may fail one call, and only with `Unavailable`; then every call works.
+    let mut failures = 0;
+    for _ in 0..20 {
+        match store.find_client("t1", "app-1").await {
+            Ok(found) => assert_eq!(found, Some(expected.clone())),
+            Err(StoreError::Unavailable(_)) => failures += 1,
+            Err(other) => panic!("unexpected error {other:?}"),
+        }
+    }
+    // At least one: the hot reads used connections of their own, and those were terminated.
+    assert!(
+        (1..=4).contains(&failures),
+        "{failures} failures for at most 4 slots"
+    );
+    for _ in 0..8 {
+        assert_eq!(
+            store.find_client("t1", "app-1").await.unwrap(),
+            Some(expected.clone())
+        );
+        assert!(store.is_token_revoked("t1", "jti-1").await.unwrap());
+        assert!(!store.is_token_revoked("t1", "jti-2").await.unwrap());
+    }
+    open_every_hot_connection(&store).await;
+
+    store.close().await;
+    assert!(matches!(
+        store.find_client("t1", "app-1").await,
+        Err(StoreError::Unavailable(_))
+    ));
 }

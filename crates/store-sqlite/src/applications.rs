@@ -145,8 +145,9 @@ impl ApplicationStore for SqliteStore {
         tenant_id: &str,
         id: &str,
     ) -> StoreResult<Option<(Application, Vec<ClientSecret>)>> {
-        // One round trip: the application row once per grant, its secrets as a JSON column.
-        let rows = sqlx::query(concat!(
+        // One round trip, on a hot connection: the application row once per grant, its secrets
+        // as a JSON column.
+        let query = sqlx::query(concat!(
             "SELECT ",
             application_columns!(),
             ", g.resource_id, g.scopes AS grant_scopes, \
@@ -159,10 +160,8 @@ impl ApplicationStore for SqliteStore {
              WHERE a.tenant_id = ? AND a.id = ? ORDER BY g.resource_id"
         ))
         .bind(tenant_id)
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(from_sqlx)?;
+        .bind(id);
+        let rows = self.fetch_all_hot(query).await?;
         let Some(first) = rows.first() else {
             return Ok(None);
         };

@@ -8,6 +8,7 @@
 
 mod applications;
 mod error;
+mod hot;
 mod json;
 mod keys;
 mod resources;
@@ -17,12 +18,15 @@ mod tenants;
 pub mod testing;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use gatehouse_store::{Store, StoreError, StoreResult};
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::hot::HotConnections;
 
 pub use gatehouse_store::StoreOptions;
 
@@ -33,6 +37,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// Connections for the hot reads; `None` for an in-memory database (see [`hot`]).
+    hot: Option<Arc<HotConnections>>,
 }
 
 impl SqliteStore {
@@ -67,8 +73,15 @@ impl SqliteStore {
         } else {
             pool.max_connections(options.max_connections.max(1))
         };
+        let hot = (!in_memory).then(|| {
+            Arc::new(HotConnections::new(
+                connect.clone(),
+                options.max_connections,
+                options.acquire_timeout,
+            ))
+        });
         let pool = pool.connect_with(connect).await.map_err(error::from_sqlx)?;
-        Ok(Self { pool })
+        Ok(Self { pool, hot })
     }
 
     /// Applies the migrations this build knows that the database has not seen yet.
@@ -81,6 +94,9 @@ impl SqliteStore {
 
     /// Closes every connection; later calls fail with `Unavailable`. For graceful shutdown.
     pub async fn close(&self) {
+        if let Some(hot) = &self.hot {
+            hot.close().await;
+        }
         self.pool.close().await;
     }
 

@@ -9,7 +9,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gatehouse_store::{Store, StoreError, StoreOptions, TenantStore};
+use gatehouse_store::{
+    ApplicationStore, RevocationStore, Store, StoreError, StoreOptions, TenantStore,
+};
 use gatehouse_store_sqlite::{SqliteStore, testing};
 
 gatehouse_store::conformance_tests!(async {
@@ -106,4 +108,97 @@ async fn unique_violation_message_names_the_constraint() {
         store.insert_tenant(&again).await,
         Err(StoreError::Conflict("tenant name already exists".into()))
     );
+}
+
+/// A tenant `t1` with an application `app-1` that has one secret and a revoked token `jti-1`.
+async fn seed_client(store: &SqliteStore) {
+    let tenant = gatehouse_core::Tenant {
+        id: "t1".into(),
+        name: "acme".into(),
+        created_at: 1,
+    };
+    store.insert_tenant(&tenant).await.unwrap();
+    let app = gatehouse_core::Application {
+        id: "app-1".into(),
+        name: "App".into(),
+        app_type: gatehouse_core::ApplicationType::Web,
+        redirect_uris: vec!["https://app.example/cb".into()],
+        post_logout_redirect_uris: Vec::new(),
+        third_party: false,
+        builtin: false,
+        resource_grants: Vec::new(),
+        created_at: 1,
+        updated_at: 1,
+    };
+    store.insert_application("t1", &app).await.unwrap();
+    let secret = gatehouse_core::ClientSecret {
+        id: "s-1".into(),
+        application_id: "app-1".into(),
+        name: Some("main".into()),
+        secret_hash: vec![1, 2, 3],
+        created_at: 2,
+        expires_at: None,
+    };
+    store.insert_client_secret("t1", &secret).await.unwrap();
+    store
+        .insert_revoked_token("t1", "jti-1", i64::MAX)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn hot_reads_from_many_tasks_agree_with_the_pool() {
+    let (store, _database) = testing::fresh_database().await;
+    seed_client(&store).await;
+    let expected = (
+        store
+            .find_application("t1", "app-1")
+            .await
+            .unwrap()
+            .unwrap(),
+        store.list_client_secrets("t1", "app-1").await.unwrap(),
+    );
+    let store = Arc::new(store);
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let client = store.find_client("t1", "app-1").await.unwrap();
+                let jti = if i % 2 == 0 { "jti-1" } else { "jti-2" };
+                let revoked = store.is_token_revoked("t1", jti).await.unwrap();
+                (client, i % 2 == 0, revoked)
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (client, should_be_revoked, revoked) = task.await.unwrap();
+        assert_eq!(client, Some(expected.clone()));
+        assert_eq!(revoked, should_be_revoked);
+    }
+    // Writes through the pool are seen by the hot connections at once.
+    store.delete_application("t1", "app-1").await.unwrap();
+    assert_eq!(store.find_client("t1", "app-1").await.unwrap(), None);
+
+    store.close().await;
+    assert!(matches!(
+        store.find_client("t1", "app-1").await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        store.is_token_revoked("t1", "jti-1").await,
+        Err(StoreError::Unavailable(_))
+    ));
+}
+
+#[tokio::test]
+async fn in_memory_database_serves_hot_reads() {
+    let store = SqliteStore::connect("sqlite::memory:", &StoreOptions::default())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    seed_client(&store).await;
+    let (app, secrets) = store.find_client("t1", "app-1").await.unwrap().unwrap();
+    assert_eq!(app.id, "app-1");
+    assert_eq!(secrets.len(), 1);
+    assert!(store.is_token_revoked("t1", "jti-1").await.unwrap());
 }

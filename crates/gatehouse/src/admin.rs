@@ -3,14 +3,16 @@
 
 use crate::cli::{
     AdminCommand, AppType, AppsCommand, KeysCommand, ResourcesCommand, TenantsCommand,
+    UsersCommand, UsersCreateArgs, UsersListArgs,
 };
 use crate::config::Settings;
 use crate::runtime;
 use gatehouse_core::{MANAGEMENT_RESOURCE_ID, MANAGEMENT_SCOPE, ROOT_TENANT};
+use gatehouse_oidc::management::{ListOptions, MAX_PAGE_LIMIT, ManagementError};
 use gatehouse_oidc::{Engine, TenantContext};
 use gatehouse_store::PageRequest;
 use gatehouse_types::management::{
-    ApplicationType, CreateApiResource, CreateApplication, ResourceGrant, ResourceScope,
+    ApplicationType, CreateApiResource, CreateApplication, CreateUser, ResourceGrant, ResourceScope,
 };
 use serde_json::json;
 use std::sync::Arc;
@@ -51,6 +53,97 @@ async fn tenant(engine: &Engine, global: &Settings) -> Result<Arc<TenantContext>
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no tenant named {name}"))
+}
+
+/// The password of `users create`: from the flag, or the first line of stdin (without its
+/// line ending) with `--password-stdin`.
+fn read_password(args: &UsersCreateArgs) -> Result<Option<String>, String> {
+    if !args.password_stdin {
+        return Ok(args.password.clone());
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| format!("reading the password from stdin: {e}"))?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err("--password-stdin: no password on standard input".to_owned());
+    }
+    Ok(Some(password.to_owned()))
+}
+
+/// A management error for the terminal: each invalid field with its reason.
+fn describe(error: ManagementError) -> String {
+    match error {
+        ManagementError::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
+}
+
+async fn create_user(
+    engine: &Engine,
+    tenant: &TenantContext,
+    args: UsersCreateArgs,
+) -> Result<(), String> {
+    let password = read_password(&args)?;
+    let body = CreateUser {
+        username: args.username,
+        email: args.email,
+        password,
+        name: args.name,
+        email_verified: Some(args.email_verified),
+    };
+    let user = engine.create_user(tenant, body).await.map_err(describe)?;
+    if args.json {
+        print_json(&serde_json::to_value(&user).map_err(|e| e.to_string())?)
+    } else {
+        println!("{}", user.id);
+        Ok(())
+    }
+}
+
+async fn list_users(
+    engine: &Engine,
+    tenant: &TenantContext,
+    args: UsersListArgs,
+) -> Result<(), String> {
+    let mut users = Vec::new();
+    let mut after = None;
+    loop {
+        let options = ListOptions {
+            after,
+            limit: Some(MAX_PAGE_LIMIT),
+        };
+        let page = engine
+            .list_users(tenant, args.query.as_deref(), options)
+            .await
+            .map_err(describe)?;
+        users.extend(page.items);
+        match page.next_cursor {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
+    if args.json {
+        print_json(&json!({ "items": users }))
+    } else {
+        for user in users {
+            let show = |value: Option<String>| value.unwrap_or_else(|| "-".to_owned());
+            println!(
+                "{}\t{}\t{}\t{}",
+                user.id,
+                show(user.username),
+                show(user.email),
+                show(user.name)
+            );
+        }
+        Ok(())
+    }
 }
 
 pub async fn run(global: &Settings, command: AdminCommand) -> Result<(), String> {
@@ -248,6 +341,14 @@ pub async fn run(global: &Settings, command: AdminCommand) -> Result<(), String>
                 );
                 Ok(())
             }
+        }
+        AdminCommand::Users(UsersCommand::Create(args)) => {
+            let tenant = tenant(&engine, global).await?;
+            create_user(&engine, &tenant, args).await
+        }
+        AdminCommand::Users(UsersCommand::List(args)) => {
+            let tenant = tenant(&engine, global).await?;
+            list_users(&engine, &tenant, args).await
         }
         AdminCommand::Keys(KeysCommand::List(flag)) => {
             let tenant = tenant(&engine, global).await?;

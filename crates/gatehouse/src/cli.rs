@@ -96,6 +96,53 @@ pub enum AdminCommand {
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create a user; prints its id.
+    Create(UsersCreateArgs),
+    /// List users (every page), optionally searching.
+    List(UsersListArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("identifier").required(true).multiple(true).args(["username", "email"])))]
+pub struct UsersCreateArgs {
+    /// Username (compared case-insensitively after Unicode normalization).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Email address.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Password. Prefer --password-stdin, which keeps it out of shell history and `ps`.
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Display name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Mark the email address as verified.
+    #[arg(long)]
+    pub email_verified: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UsersListArgs {
+    /// Keep users whose username, email or name contains this text (case-insensitive).
+    #[arg(long)]
+    pub query: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

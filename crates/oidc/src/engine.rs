@@ -7,9 +7,10 @@ use crate::{Clock, OAuthError};
 use gatehouse_core::{
     ApiResource, MANAGEMENT_RESOURCE_ID, SigningAlgorithm, Tenant, issuer_for, management_indicator,
 };
-use gatehouse_crypto::MasterKey;
+use gatehouse_crypto::{MasterKey, PasswordHasher};
 use gatehouse_store::{Store, StoreError};
 use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 /// How long a resolved tenant is trusted (seconds); tenants never change name.
 const TENANT_TTL: i64 = 60;
@@ -17,6 +18,10 @@ const TENANT_TTL: i64 = 60;
 /// How long an API resource definition is trusted (seconds). A change made on this replica
 /// applies at once; other replicas see it within this time. Grants are always read fresh.
 pub const RESOURCE_TTL: i64 = 5;
+
+/// Most argon2 computations (hash or verify) one engine runs at once; each takes ~19 MiB and
+/// tens of milliseconds of one core.
+pub const PASSWORD_HASH_CONCURRENCY: usize = 2;
 
 /// Engine settings, validated by the caller.
 #[derive(Debug, Clone)]
@@ -83,6 +88,11 @@ pub struct Engine {
     pub config: EngineConfig,
     tenants: TtlCache<Arc<TenantContext>>,
     resources: TtlCache<Option<ApiResource>>,
+    /// Hashes and verifies user passwords (argon2id).
+    pub(crate) passwords: Arc<PasswordHasher>,
+    /// Bounds how many argon2 computations run at once, so a burst of sign-ins or user
+    /// creations cannot exhaust CPU or memory (checklist R-08).
+    pub(crate) password_permits: Arc<Semaphore>,
 }
 
 impl Engine {
@@ -103,6 +113,8 @@ impl Engine {
             config,
             tenants,
             resources,
+            passwords: Arc::new(PasswordHasher::new()),
+            password_permits: Arc::new(Semaphore::new(PASSWORD_HASH_CONCURRENCY)),
         }
     }
 

@@ -18,6 +18,7 @@ pub mod params;
 pub mod provision;
 pub mod revocation;
 pub mod token;
+pub mod users;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use engine::{Engine, EngineConfig, TenantContext};

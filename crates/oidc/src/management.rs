@@ -96,23 +96,23 @@ pub struct ListOptions {
 
 /// Field errors collected while checking one body.
 #[derive(Debug, Default)]
-struct FieldErrors(Vec<FieldError>);
+pub(crate) struct FieldErrors(pub(crate) Vec<FieldError>);
 
 impl FieldErrors {
-    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
         self.0.push(FieldError {
             field: field.into(),
             message: message.into(),
         });
     }
 
-    fn check(&mut self, field: impl Into<String>, result: Result<(), String>) {
+    pub(crate) fn check(&mut self, field: impl Into<String>, result: Result<(), String>) {
         if let Err(message) = result {
             self.add(field, message);
         }
     }
 
-    fn into_result(self) -> Result<(), ManagementError> {
+    pub(crate) fn into_result(self) -> Result<(), ManagementError> {
         if self.0.is_empty() {
             Ok(())
         } else {
@@ -332,7 +332,11 @@ pub fn parse_list_options(options: ListOptions) -> Result<PageRequest, Managemen
 }
 
 /// The cursor of the next page: the last id when the page is full.
-fn next_cursor<T>(items: &[T], page: &PageRequest, id: impl Fn(&T) -> &str) -> Option<String> {
+pub(crate) fn next_cursor<T>(
+    items: &[T],
+    page: &PageRequest,
+    id: impl Fn(&T) -> &str,
+) -> Option<String> {
     let full = u32::try_from(items.len()).is_ok_and(|len| len >= page.limit);
     items
         .last()
@@ -341,7 +345,7 @@ fn next_cursor<T>(items: &[T], page: &PageRequest, id: impl Fn(&T) -> &str) -> O
 }
 
 /// A new record id: a UUIDv7 in simple hex, so ids sort by creation time.
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 

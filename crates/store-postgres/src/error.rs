@@ -9,7 +9,11 @@ use sqlx::error::{DatabaseError, ErrorKind};
 const UNAVAILABLE_CLASSES: [&str; 3] = ["08", "53", "57"];
 
 /// What a violated unique constraint or foreign key means, in words.
-const CONSTRAINT_MESSAGES: [(&str, &str); 15] = [
+const CONSTRAINT_MESSAGES: [(&str, &str); 19] = [
+    ("users_pkey", "user id already exists"),
+    ("users_username_key", "username already exists"),
+    ("users_email_key", "email already exists"),
+    ("users_tenant_id_fkey", "tenant does not exist"),
     ("tenants_pkey", "tenant id already exists"),
     ("tenants_name_key", "tenant name already exists"),
     ("applications_pkey", "application id already exists"),

@@ -18,6 +18,7 @@ mod revocations;
 mod tenants;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod users;
 
 use std::str::FromStr;
 use std::sync::Arc;

@@ -9,7 +9,10 @@ const UNAVAILABLE_CODES: [i64; 5] = [5, 6, 10, 13, 14];
 
 /// Unique constraints, as SQLite names their columns, and what a collision means in words.
 /// The first match wins, so the more specific entries come first.
-const UNIQUE_MESSAGES: [(&str, &str); 8] = [
+const UNIQUE_MESSAGES: [(&str, &str); 11] = [
+    ("users.username", "username already exists"),
+    ("users.email", "email already exists"),
+    ("users.", "user id already exists"),
     ("tenants.name", "tenant name already exists"),
     ("tenants.id", "tenant id already exists"),
     ("api_resources.indicator", "indicator already exists"),
@@ -104,6 +107,14 @@ mod tests {
                  application_resource_grants.application_id, \
                  application_resource_grants.resource_id",
                 "resource granted twice to the application",
+            ),
+            (
+                "UNIQUE constraint failed: users.tenant_id, users.email",
+                "email already exists",
+            ),
+            (
+                "UNIQUE constraint failed: users.tenant_id, users.username",
+                "username already exists",
             ),
             (
                 "UNIQUE constraint failed: mystery.x",

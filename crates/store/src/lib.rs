@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use gatehouse_core::user::User;
 use gatehouse_core::{ApiResource, Application, ClientSecret, SigningKey, Tenant};
 
 #[cfg(feature = "conformance")]
@@ -214,10 +215,55 @@ pub trait RevocationStore: Send + Sync {
     async fn delete_expired_revocations(&self, now: i64) -> StoreResult<u64>;
 }
 
+/// Users. Usernames and emails are stored in canonical form; each is unique within a tenant.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Inserts a user; `Conflict` naming the username or the email when either is taken.
+    async fn insert_user(&self, tenant_id: &str, user: &User) -> StoreResult<()>;
+    /// Finds a user by id.
+    async fn find_user(&self, tenant_id: &str, id: &str) -> StoreResult<Option<User>>;
+    /// Finds a user by canonical username (exact match).
+    async fn find_user_by_username(
+        &self,
+        tenant_id: &str,
+        username: &str,
+    ) -> StoreResult<Option<User>>;
+    /// Finds a user by canonical email (exact match).
+    async fn find_user_by_email(&self, tenant_id: &str, email: &str) -> StoreResult<Option<User>>;
+    /// Lists users ordered by id; `query` keeps those whose username, email or name contains
+    /// it, case-insensitively, with `%`, `_` and `\` taken literally.
+    async fn list_users(
+        &self,
+        tenant_id: &str,
+        page: &PageRequest,
+        query: Option<&str>,
+    ) -> StoreResult<Vec<User>>;
+    /// Replaces a user's mutable fields (everything but id and created_at); `NotFound` when
+    /// absent, `Conflict` when the new username or email is taken.
+    async fn update_user(&self, tenant_id: &str, user: &User) -> StoreResult<()>;
+    /// Deletes a user; `NotFound` when absent.
+    async fn delete_user(&self, tenant_id: &str, id: &str) -> StoreResult<()>;
+}
+
+/// The `LIKE` pattern (with `\` as the escape character) matching any text that contains
+/// `query` literally, lowercased: callers compare it against `lower(column)`.
+pub fn like_contains_pattern(query: &str) -> String {
+    let mut pattern = String::with_capacity(query.len() + 2);
+    pattern.push('%');
+    for c in query.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 /// The whole store a server runs on.
 #[async_trait]
 pub trait Store:
-    TenantStore + ApplicationStore + ResourceStore + KeyStore + RevocationStore
+    TenantStore + ApplicationStore + ResourceStore + KeyStore + RevocationStore + UserStore
 {
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;

@@ -20,3 +20,4 @@ mod replicas;
 mod rotation;
 mod scale;
 mod serve;
+mod users;

@@ -17,6 +17,11 @@
 //! | GET    | `/resources/{id}`                        | 200     |
 //! | PATCH  | `/resources/{id}`                        | 200     |
 //! | DELETE | `/resources/{id}`                        | 204     |
+//! | POST   | `/users`                                 | 201     |
+//! | GET    | `/users` (`?q=&after=&limit=`)           | 200     |
+//! | GET    | `/users/{id}`                            | 200     |
+//! | PATCH  | `/users/{id}`                            | 200     |
+//! | DELETE | `/users/{id}`                            | 204     |
 //! | GET    | `/openapi.json` (no authentication)      | 200     |
 //!
 //! Built-in records (the `gatehouse-cli` application, the Management API resource) answer
@@ -28,6 +33,7 @@ pub mod auth;
 pub mod json;
 pub mod openapi;
 pub mod resources;
+pub mod users;
 
 use crate::AppState;
 use crate::error::{ApiError, codes};
@@ -144,6 +150,11 @@ pub fn routes() -> Vec<ApiRoute> {
         route(Method::GET, "/resources/{id}", resources::get),
         route(Method::PATCH, "/resources/{id}", resources::update),
         route(Method::DELETE, "/resources/{id}", resources::delete),
+        route(Method::POST, "/users", users::create),
+        route(Method::GET, "/users", users::list),
+        route(Method::GET, "/users/{id}", users::get),
+        route(Method::PATCH, "/users/{id}", users::update),
+        route(Method::DELETE, "/users/{id}", users::delete),
     ]
 }
 

@@ -3,7 +3,7 @@
 //! the root tenant; other tenants serve the same API below `/t/<name>`. `servers` is left out
 //! so clients resolve paths against the URL they fetched the document from.
 
-use super::{applications, resources};
+use super::{applications, resources, users};
 use crate::error::json_no_store;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -21,7 +21,7 @@ pub const BEARER_SCHEME: &str = "bearer";
 #[openapi(
     info(
         title = "Gatehouse Management API",
-        description = "Manage applications, client secrets and API resources of a Gatehouse tenant. \
+        description = "Manage applications, client secrets, API resources and users of a Gatehouse tenant. \
             Every operation takes a bearer JWT whose audience is `<issuer>/api` and whose scope holds `all`. \
             Errors are RFC 9457 problem+json with a stable `code`."
     ),
@@ -39,12 +39,18 @@ pub const BEARER_SCHEME: &str = "bearer";
         resources::get,
         resources::update,
         resources::delete,
+        users::create,
+        users::list,
+        users::get,
+        users::update,
+        users::delete,
     ),
     components(schemas(gatehouse_types::problem::Problem, gatehouse_types::problem::FieldError)),
     modifiers(&BearerSecurity),
     tags(
         (name = "applications", description = "Applications (OAuth clients) and their client secrets"),
         (name = "resources", description = "API resources (RFC 8707) and their scopes"),
+        (name = "users", description = "Users: canonical usernames and emails, argon2id passwords"),
     )
 )]
 pub struct ManagementApiDoc;
@@ -164,6 +170,10 @@ mod tests {
             "ApiResource",
             "Problem",
             "FieldError",
+            "User",
+            "CreateUser",
+            "UpdateUser",
+            "UserList",
         ] {
             assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
         }

@@ -11,3 +11,4 @@
 mod common;
 mod management;
 mod oauth;
+mod users;

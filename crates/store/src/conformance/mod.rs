@@ -23,11 +23,13 @@ mod applications;
 mod keys;
 mod resources;
 mod tenants;
+mod users;
 
 pub use applications::*;
 pub use keys::*;
 pub use resources::*;
 pub use tenants::*;
+pub use users::*;
 
 /// Expands into one `#[tokio::test]` per conformance case.
 ///
@@ -68,6 +70,12 @@ macro_rules! conformance_tests {
             signing_key_rotation_cuts_later_retirements,
             revocations,
             concurrent_application_inserts_one_wins,
+            user_roundtrip,
+            user_duplicates_conflict,
+            user_search_is_literal,
+            user_list_pagination,
+            user_update_delete_not_found,
+            user_tenant_isolation,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {

@@ -3,8 +3,10 @@
 //! protocol engine reasons about them.
 #![warn(missing_docs)]
 
+pub mod grant;
 pub mod model;
 pub mod user;
 pub mod validate;
 
+pub use grant::{AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session};
 pub use model::*;

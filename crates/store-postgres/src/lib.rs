@@ -10,6 +10,7 @@
 
 mod applications;
 mod error;
+mod grants;
 mod hot;
 mod json;
 mod keys;

@@ -8,6 +8,7 @@
 
 mod applications;
 mod error;
+mod grants;
 mod hot;
 mod json;
 mod keys;

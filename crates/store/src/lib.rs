@@ -8,6 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use gatehouse_core::user::User;
 use gatehouse_core::{ApiResource, Application, ClientSecret, SigningKey, Tenant};
+use gatehouse_core::{AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session};
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -263,10 +264,131 @@ pub fn like_contains_pattern(query: &str) -> String {
 /// The whole store a server runs on.
 #[async_trait]
 pub trait Store:
-    TenantStore + ApplicationStore + ResourceStore + KeyStore + RevocationStore + UserStore
+    TenantStore
+    + ApplicationStore
+    + ResourceStore
+    + KeyStore
+    + RevocationStore
+    + UserStore
+    + SessionStore
+    + AuthorizationCodeStore
+    + RefreshTokenStore
+    + GrantStore
 {
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
     /// Name of the backend, for logs: `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 }
+
+/// Browser sessions, found by the hash of their cookie (S-03) and listed by user (S-10).
+/// A session is live while `now` is before both `expires_at` and `idle_expires_at`.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Inserts a session; `Conflict` when the id or the secret hash is taken, or the user does
+    /// not exist.
+    async fn insert_session(&self, tenant_id: &str, session: &Session) -> StoreResult<()>;
+    /// The live session whose cookie hashes to `secret_hash`; `None` when absent or expired.
+    async fn find_session_by_secret_hash(
+        &self,
+        tenant_id: &str,
+        secret_hash: &[u8],
+        now: i64,
+    ) -> StoreResult<Option<Session>>;
+    /// Records activity on a live session: `last_seen_at = now` and the new idle limit.
+    /// `NotFound` when absent or already expired (an expired session is never revived).
+    async fn touch_session(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        now: i64,
+        idle_expires_at: i64,
+    ) -> StoreResult<()>;
+    /// Deletes a session (logout); `NotFound` when absent.
+    async fn delete_session(&self, tenant_id: &str, id: &str) -> StoreResult<()>;
+    /// The user's live sessions, newest first.
+    async fn list_sessions_for_user(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> StoreResult<Vec<Session>>;
+    /// Deletes every session of the user (logout everywhere); returns how many.
+    async fn delete_sessions_for_user(&self, tenant_id: &str, user_id: &str) -> StoreResult<u64>;
+}
+
+/// Authorization codes, stored by hash and redeemable once.
+#[async_trait]
+pub trait AuthorizationCodeStore: Send + Sync {
+    /// Inserts a code; `Conflict` when the hash is taken, or the user or client does not exist.
+    async fn insert_code(&self, tenant_id: &str, code: &AuthorizationCode) -> StoreResult<()>;
+    /// Redeems a code atomically: of any number of concurrent calls, exactly one gets
+    /// `Consumed` (M-02). A consumed code answers `AlreadyConsumed` even once expired.
+    async fn consume_code(
+        &self,
+        tenant_id: &str,
+        code_hash: &[u8],
+        now: i64,
+    ) -> StoreResult<CodeConsumption>;
+}
+
+/// Refresh tokens, stored by hash, rotated one at a time within their family.
+#[async_trait]
+pub trait RefreshTokenStore: Send + Sync {
+    /// Inserts the first token of a family; `Conflict` when the hash is taken, or the user or
+    /// client does not exist.
+    async fn insert_refresh_token(&self, tenant_id: &str, token: &RefreshToken) -> StoreResult<()>;
+    /// Atomically marks the old token used and inserts `new` (of the same family), only when
+    /// the old one is unused, unrevoked and within both limits at `now`. Otherwise inserts
+    /// nothing and says why, checking in this order: `NotFound`, `Revoked`, `Reused` (the
+    /// caller then revokes the family), `Expired`. Of concurrent rotations of one token,
+    /// exactly one gets `Rotated` (T-02). A `new` token of another family is an error.
+    async fn rotate_refresh_token(
+        &self,
+        tenant_id: &str,
+        old_hash: &[u8],
+        new: &RefreshToken,
+        now: i64,
+    ) -> StoreResult<RotateOutcome>;
+    /// Sets `revoked_at` on every not yet revoked token of the family; returns how many.
+    async fn revoke_family(&self, tenant_id: &str, family_id: &str, now: i64) -> StoreResult<u64>;
+    /// A token in any state (used, revoked or expired ones included).
+    async fn find_refresh_token(
+        &self,
+        tenant_id: &str,
+        token_hash: &[u8],
+    ) -> StoreResult<Option<RefreshToken>>;
+}
+
+/// Revoked grants: a grant id marked here revokes every access token carrying it.
+#[async_trait]
+pub trait GrantStore: Send + Sync {
+    /// Marks a grant revoked until `expires_at` (when its last token expires). Revoking again
+    /// keeps the first `revoked_at` and the later `expires_at`.
+    async fn revoke_grant(
+        &self,
+        tenant_id: &str,
+        grant_id: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()>;
+    /// Whether the grant was revoked (until its marker is purged).
+    async fn is_grant_revoked(&self, tenant_id: &str, grant_id: &str) -> StoreResult<bool>;
+    /// Revokes every refresh token family of the user and marks each such family's grant
+    /// revoked until its last token expires (T-06: password change, logout everywhere,
+    /// disable); returns how many tokens were revoked.
+    async fn revoke_grants_for_user(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> StoreResult<u64>;
+    /// Across tenants, deletes expired sessions, codes that expired more than
+    /// [`CODE_RETENTION_SECS`] ago, refresh tokens past their absolute limit (and unused ones
+    /// past their idle limit) and expired revoked-grant markers; returns how many rows.
+    async fn delete_expired_grants_data(&self, now: i64) -> StoreResult<u64>;
+}
+
+/// How long a code is kept after it expires, so that a late replay still answers
+/// `AlreadyConsumed` rather than `NotFound`.
+pub const CODE_RETENTION_SECS: i64 = 86_400;

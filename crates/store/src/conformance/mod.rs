@@ -20,12 +20,14 @@ use gatehouse_core::{
 use crate::{PageRequest, Store, StoreError};
 
 mod applications;
+mod grants;
 mod keys;
 mod resources;
 mod tenants;
 mod users;
 
 pub use applications::*;
+pub use grants::*;
 pub use keys::*;
 pub use resources::*;
 pub use tenants::*;
@@ -76,6 +78,16 @@ macro_rules! conformance_tests {
             user_list_pagination,
             user_update_delete_not_found,
             user_tenant_isolation,
+            session_lifecycle,
+            code_consumed_once,
+            concurrent_code_consumption_one_wins,
+            refresh_rotation_chain,
+            concurrent_refresh_rotation_one_wins,
+            refresh_token_expiry,
+            grant_revocation,
+            grants_tenant_isolation,
+            deleting_user_cascades_grants_data,
+            purge_removes_only_expired_grants_data,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {

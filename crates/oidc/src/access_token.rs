@@ -51,6 +51,17 @@ impl Engine {
         tenant: &TenantContext,
         token: NewAccessToken<'_>,
     ) -> Result<(String, AccessTokenClaims), OAuthError> {
+        self.mint_grant_access_token(tenant, token, None).await
+    }
+
+    /// Signs a new access token carrying the grant of an interactive flow (authorization
+    /// code, refresh token), so that revoking the grant revokes the token.
+    pub async fn mint_grant_access_token(
+        &self,
+        tenant: &TenantContext,
+        token: NewAccessToken<'_>,
+        grant_id: Option<&str>,
+    ) -> Result<(String, AccessTokenClaims), OAuthError> {
         let keys = self.tenant_keys(tenant).await?;
         let now = self.now();
         let claims = AccessTokenClaims {
@@ -62,6 +73,7 @@ impl Engine {
             jti: random_token(16),
             iat: now,
             exp: now.saturating_add(i64::from(token.ttl)),
+            grant_id: grant_id.map(str::to_owned),
         };
         let jwt = keys
             .signer
@@ -74,7 +86,8 @@ impl Engine {
     }
 
     /// Verifies an access token of this tenant: signature by a published key, `typ` at+jwt,
-    /// issuer, `iat` not in the future, not expired, not revoked.
+    /// issuer, `iat` not in the future, not expired, not revoked (by `jti`, or through its
+    /// grant when it carries one).
     pub async fn verify_access_token(
         &self,
         tenant: &TenantContext,
@@ -104,6 +117,16 @@ impl Engine {
             .map_err(|e| TokenRejection::Unavailable(e.into()))?;
         if revoked {
             return Err(TokenRejection::Revoked);
+        }
+        if let Some(grant_id) = &claims.grant_id {
+            let grant_revoked = self
+                .store
+                .is_grant_revoked(tenant.id(), grant_id)
+                .await
+                .map_err(|e| TokenRejection::Unavailable(e.into()))?;
+            if grant_revoked {
+                return Err(TokenRejection::Revoked);
+            }
         }
         Ok(claims)
     }

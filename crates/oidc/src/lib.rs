@@ -12,6 +12,7 @@ pub mod clock;
 pub mod discovery;
 pub mod engine;
 pub mod error;
+pub mod id_token;
 pub mod introspection;
 pub mod keys;
 pub mod management;
@@ -19,6 +20,7 @@ pub mod params;
 pub mod provision;
 pub mod revocation;
 pub mod token;
+pub mod userinfo;
 pub mod users;
 
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -85,6 +85,10 @@ pub struct AccessTokenClaims {
     pub iat: i64,
     /// Expiry, seconds since the epoch.
     pub exp: i64,
+    /// The grant an interactive flow issued the token from; revoking the grant revokes the
+    /// token. Absent for client credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<String>,
 }
 
 /// One JSON Web Key (public part only).

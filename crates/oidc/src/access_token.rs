@@ -87,7 +87,7 @@ impl Engine {
 
     /// Verifies an access token of this tenant: signature by a published key, `typ` at+jwt,
     /// issuer, `iat` not in the future, not expired, not revoked (by `jti`, or through its
-    /// grant when it carries one).
+    /// grant when it carries one), and its client still exists.
     pub async fn verify_access_token(
         &self,
         tenant: &TenantContext,
@@ -127,6 +127,15 @@ impl Engine {
             if grant_revoked {
                 return Err(TokenRejection::Revoked);
             }
+        }
+        // T-15: deleting an application kills its tokens at once, on every replica.
+        let client = self
+            .store
+            .find_client(tenant.id(), &claims.client_id)
+            .await
+            .map_err(|e| TokenRejection::Unavailable(e.into()))?;
+        if client.is_none() {
+            return Err(TokenRejection::Revoked);
         }
         Ok(claims)
     }

@@ -827,3 +827,62 @@ async fn security_headers_on_every_response() {
     }
     let _ = (MANAGEMENT_RESOURCE_ID, MANAGEMENT_SCOPE);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_application_kills_its_tokens() {
+    let server = TestServer::start().await;
+    let root = server.root().await;
+    let (admin_id, admin_secret) = server.management_app(&root).await;
+    let admin_token = server
+        .token_for(
+            ROOT_TENANT,
+            (&admin_id, &admin_secret),
+            &root.management_indicator(),
+        )
+        .await;
+    let (id, secret) = server.management_app(&root).await;
+    let token = server
+        .token_for(ROOT_TENANT, (&id, &secret), &root.management_indicator())
+        .await;
+    assert_eq!(
+        server
+            .introspect(ROOT_TENANT, (&admin_id, &admin_secret), &token)
+            .await["active"],
+        true
+    );
+    let response = server
+        .client
+        .delete(server.url(&format!("/api/applications/{id}")))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    // T-15: the deleted client's token is dead at once, for introspection and the API.
+    assert_eq!(
+        server
+            .introspect(ROOT_TENANT, (&admin_id, &admin_secret), &token)
+            .await,
+        serde_json::json!({"active": false})
+    );
+    let response = server
+        .client
+        .get(server.url("/api/applications"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    // Its credentials no longer obtain tokens.
+    let response = server
+        .post_form(
+            &server.url("/oauth2/token"),
+            Some((&id, &secret)),
+            &[
+                ("grant_type", "client_credentials"),
+                ("resource", &root.management_indicator()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 401);
+}

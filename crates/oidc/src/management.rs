@@ -611,10 +611,12 @@ impl Engine {
         &self,
         tenant: &TenantContext,
         application_id: &str,
-    ) -> Result<Vec<wire::ClientSecretInfo>, ManagementError> {
+    ) -> Result<wire::ClientSecretList, ManagementError> {
         let app = self.find_application_record(tenant, application_id).await?;
         let secrets = self.store.list_client_secrets(tenant.id(), &app.id).await?;
-        Ok(secrets.iter().map(client_secret_view).collect())
+        Ok(wire::ClientSecretList {
+            items: secrets.iter().map(client_secret_view).collect(),
+        })
     }
 
     /// Deletes one client secret; it stops working at once.

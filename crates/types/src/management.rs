@@ -173,6 +173,14 @@ pub struct ClientSecretInfo {
     pub expires_at: Option<i64>,
 }
 
+/// The secrets of an application (metadata only), oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ClientSecretList {
+    /// The secrets' metadata; the values are never returned after creation.
+    pub items: Vec<ClientSecretInfo>,
+}
+
 /// Body of `POST /api/applications/{id}/secrets`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use gatehouse_types::management::{
-    Application, ApplicationList, ClientSecretInfo, CreateApplication, CreateClientSecret,
+    Application, ApplicationList, ClientSecretList, CreateApplication, CreateClientSecret,
     CreatedApplication, CreatedClientSecret, UpdateApplication,
 };
 use gatehouse_types::problem::Problem;
@@ -186,7 +186,7 @@ pub async fn create_secret(
     get, path = "/api/applications/{id}/secrets", tag = "applications",
     params(("id" = String, Path, description = "The application's client_id")),
     responses(
-        (status = 200, description = "The secrets' metadata", body = Vec<ClientSecretInfo>),
+        (status = 200, description = "The secrets' metadata", body = ClientSecretList),
         (status = 401, description = "No or an invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `all` scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application", body = Problem, content_type = "application/problem+json"),

@@ -94,6 +94,40 @@ mod tests {
         serde_json::to_value(ManagementApiDoc::openapi()).unwrap()
     }
 
+    fn collect_refs(value: &Value, refs: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get("$ref") {
+                    refs.push(target.clone());
+                }
+                map.values().for_each(|v| collect_refs(v, refs));
+            }
+            Value::Array(items) => items.iter().for_each(|v| collect_refs(v, refs)),
+            _ => {}
+        }
+    }
+
+    /// Every schema the document refers to is defined in it (a client generator would fail).
+    #[test]
+    fn every_schema_reference_resolves() {
+        let doc = document();
+        let mut refs = Vec::new();
+        collect_refs(&doc, &mut refs);
+        assert!(
+            refs.iter().any(|r| r.ends_with("/ClientSecretList")),
+            "{refs:?}"
+        );
+        for target in refs {
+            let name = target
+                .strip_prefix("#/components/schemas/")
+                .expect("a schema reference");
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "{target} is not defined"
+            );
+        }
+    }
+
     /// Every (method, path) the router serves is documented, and nothing else is.
     #[test]
     fn documents_exactly_the_routes_served() {

@@ -446,7 +446,7 @@ async fn client_secrets_rotate_and_expire() {
 
     let (status, listed) = root_call(&server, &token, Method::GET, &secrets_path, None).await;
     assert_eq!(status, 200);
-    let listed = listed.as_array().unwrap();
+    let listed = listed["items"].as_array().unwrap();
     assert_eq!(listed.len(), 2);
     assert!(
         listed

@@ -5,6 +5,7 @@
 
 pub mod grant;
 pub mod model;
+pub mod throttle;
 pub mod user;
 pub mod validate;
 

@@ -19,6 +19,7 @@ pub mod management;
 pub mod params;
 pub mod provision;
 pub mod revocation;
+pub mod throttle;
 pub mod token;
 pub mod userinfo;
 pub mod users;

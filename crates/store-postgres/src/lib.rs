@@ -19,6 +19,7 @@ mod revocations;
 mod tenants;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod throttle;
 mod users;
 
 use std::str::FromStr;

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use gatehouse_core::throttle::{FailureCount, ThrottleKind};
 use gatehouse_core::user::User;
 use gatehouse_core::{ApiResource, Application, ClientSecret, SigningKey, Tenant};
 use gatehouse_core::{AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session};
@@ -274,6 +275,7 @@ pub trait Store:
     + AuthorizationCodeStore
     + RefreshTokenStore
     + GrantStore
+    + ThrottleStore
 {
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
@@ -392,3 +394,50 @@ pub trait GrantStore: Send + Sync {
 /// How long a code is kept after it expires, so that a late replay still answers
 /// `AlreadyConsumed` rather than `NotFound`.
 pub const CODE_RETENTION_SECS: i64 = 86_400;
+
+/// Brute-force failure counters keyed by `(tenant, kind, key)` (checklist R-01..R-05). Keys are
+/// stored as given: identifiers, IP addresses or client ids, never a password or a secret.
+/// Every counter lives in the database, so replicas count together.
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Counts one failure at `now`, atomically (R-03: of any number of concurrent calls, every
+    /// one is counted). A counter whose window started `window_seconds` or more before `now`
+    /// (or no counter at all) restarts at 1 with `first_failure_at = now`; otherwise it goes up
+    /// by one. An active lock is kept; an expired one is dropped when the window restarts.
+    /// Returns the counter after the change. `Conflict` when the tenant does not exist.
+    async fn record_failure(
+        &self,
+        tenant_id: &str,
+        kind: ThrottleKind,
+        key: &str,
+        now: i64,
+        window_seconds: i64,
+    ) -> StoreResult<FailureCount>;
+    /// Locks the counter until `locked_until`, or later when it is already locked longer:
+    /// concurrent callers never shorten a lock. `NotFound` when there is no counter.
+    async fn set_lock(
+        &self,
+        tenant_id: &str,
+        kind: ThrottleKind,
+        key: &str,
+        locked_until: i64,
+    ) -> StoreResult<()>;
+    /// The counter, unless its window is over at `now` and no lock is active.
+    async fn find_failures(
+        &self,
+        tenant_id: &str,
+        kind: ThrottleKind,
+        key: &str,
+        now: i64,
+    ) -> StoreResult<Option<FailureCount>>;
+    /// Forgets the counter and its lock (after a successful attempt); absent is not an error.
+    async fn clear_failures(
+        &self,
+        tenant_id: &str,
+        kind: ThrottleKind,
+        key: &str,
+    ) -> StoreResult<()>;
+    /// Across tenants, deletes counters whose window is over and whose lock (if any) expired
+    /// at `now`; returns how many.
+    async fn delete_expired_throttles(&self, now: i64) -> StoreResult<u64>;
+}

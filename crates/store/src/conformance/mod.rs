@@ -24,6 +24,7 @@ mod grants;
 mod keys;
 mod resources;
 mod tenants;
+mod throttle;
 mod users;
 
 pub use applications::*;
@@ -31,6 +32,7 @@ pub use grants::*;
 pub use keys::*;
 pub use resources::*;
 pub use tenants::*;
+pub use throttle::*;
 pub use users::*;
 
 /// Expands into one `#[tokio::test]` per conformance case.
@@ -88,6 +90,12 @@ macro_rules! conformance_tests {
             grants_tenant_isolation,
             deleting_user_cascades_grants_data,
             purge_removes_only_expired_grants_data,
+            throttle_counts_and_resets_window,
+            concurrent_throttle_failures_all_counted,
+            throttle_lock_set_and_expires,
+            throttle_clear,
+            throttle_tenant_isolation,
+            purge_removes_only_expired_throttles,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {

@@ -14,7 +14,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How often expired revocation entries are purged.
+/// How often expired records (revocations, sessions, codes, refresh tokens, throttle
+/// counters) are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
 pub fn init_logging(global: &Settings) {
@@ -185,8 +186,22 @@ fn spawn_purge(engine: Arc<Engine>) {
         let mut interval = tokio::time::interval(PURGE_INTERVAL);
         loop {
             interval.tick().await;
-            if let Err(error) = engine.store.delete_expired_revocations(engine.now()).await {
-                tracing::warn!(%error, "purging expired revocations failed");
+            let (store, now) = (&engine.store, engine.now());
+            let purged = [
+                ("revocations", store.delete_expired_revocations(now).await),
+                (
+                    "sessions, codes and refresh tokens",
+                    store.delete_expired_grants_data(now).await,
+                ),
+                (
+                    "throttle counters",
+                    store.delete_expired_throttles(now).await,
+                ),
+            ];
+            for (what, result) in purged {
+                if let Err(error) = result {
+                    tracing::warn!(%error, what, "purging expired records failed");
+                }
             }
         }
     });

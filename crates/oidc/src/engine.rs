@@ -103,7 +103,7 @@ impl Engine {
         clock: Arc<dyn Clock>,
         config: EngineConfig,
     ) -> Self {
-        let keys = KeyManager::new(master_key, config.cache_capacity);
+        let keys = KeyManager::new(master_key, config.cache_capacity, config.key_cache_seconds);
         let tenants = TtlCache::new(config.cache_capacity, TENANT_TTL);
         let resources = TtlCache::new(config.cache_capacity, RESOURCE_TTL);
         Self {

@@ -6,12 +6,12 @@
 //! signs) -> expires (leaves the JWKS once no token it signed can still be valid). A rotated-in
 //! key is published `key_activation_delay` seconds before it signs, so verifiers learn it first.
 
+use crate::cache::TtlCache;
 use crate::{Engine, ErrorCode, OAuthError, TenantContext};
 use gatehouse_core::{SigningAlgorithm, SigningKey};
 use gatehouse_crypto::{MasterKey, Signer, Verifier, generate_signing_key};
 use gatehouse_types::oauth::{Jwk, Jwks};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// A tenant's usable keys at one moment.
 pub struct TenantKeys {
@@ -21,14 +21,12 @@ pub struct TenantKeys {
     pub verifier: Verifier,
     /// The JWKS document, serialized once.
     pub jwks_json: String,
-    loaded_at: i64,
 }
 
 /// Opens, caches and creates tenant keys.
 pub struct KeyManager {
     master_key: MasterKey,
-    capacity: usize,
-    cache: Mutex<HashMap<String, Arc<TenantKeys>>>,
+    cache: TtlCache<Arc<TenantKeys>>,
 }
 
 /// The additional authenticated data binding a sealed key to its tenant and kid.
@@ -41,12 +39,12 @@ fn key_error(detail: impl Into<String>) -> OAuthError {
 }
 
 impl KeyManager {
-    /// A manager sealing and opening keys with `master_key`.
-    pub fn new(master_key: MasterKey, capacity: usize) -> Self {
+    /// A manager sealing and opening keys with `master_key`, caching at most `capacity`
+    /// tenants' keys for `cache_seconds` each.
+    pub fn new(master_key: MasterKey, capacity: usize, cache_seconds: i64) -> Self {
         Self {
             master_key,
-            capacity: capacity.max(1),
-            cache: Mutex::new(HashMap::new()),
+            cache: TtlCache::new(capacity, cache_seconds),
         }
     }
 
@@ -76,30 +74,9 @@ impl KeyManager {
         })
     }
 
-    fn cached(&self, tenant_id: &str, now: i64, ttl: i64) -> Option<Arc<TenantKeys>> {
-        let cache = self.cache.lock().ok()?;
-        let keys = cache.get(tenant_id)?;
-        (now - keys.loaded_at < ttl).then(|| keys.clone())
-    }
-
-    fn remember(&self, tenant_id: &str, keys: Arc<TenantKeys>, now: i64, ttl: i64) {
-        let Ok(mut cache) = self.cache.lock() else {
-            return;
-        };
-        if cache.len() >= self.capacity {
-            cache.retain(|_, keys| now - keys.loaded_at < ttl);
-            if cache.len() >= self.capacity {
-                cache.clear();
-            }
-        }
-        cache.insert(tenant_id.to_owned(), keys);
-    }
-
     /// Forgets a tenant's cached keys (after a rotation on this replica).
     pub fn invalidate(&self, tenant_id: &str) {
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.remove(tenant_id);
-        }
+        self.cache.remove(tenant_id);
     }
 
     /// Opens a stored key into a signer; fails when the master key is wrong.
@@ -116,8 +93,7 @@ impl Engine {
     /// The tenant's current keys, loading (and, when no key can sign, creating) them as needed.
     pub async fn tenant_keys(&self, tenant: &TenantContext) -> Result<Arc<TenantKeys>, OAuthError> {
         let now = self.now();
-        let ttl = self.config.key_cache_seconds;
-        if let Some(keys) = self.keys.cached(tenant.id(), now, ttl) {
+        if let Some(keys) = self.keys.cache.get(tenant.id(), now) {
             return Ok(keys);
         }
         let mut stored = self.store.list_signing_keys(tenant.id()).await?;
@@ -130,7 +106,7 @@ impl Engine {
             stored = self.store.list_signing_keys(tenant.id()).await?;
         }
         let keys = Arc::new(self.load_keys(tenant, &stored, now)?);
-        self.keys.remember(tenant.id(), keys.clone(), now, ttl);
+        self.keys.cache.put(tenant.id(), keys.clone(), now);
         Ok(keys)
     }
 
@@ -159,7 +135,6 @@ impl Engine {
             signer,
             verifier,
             jwks_json,
-            loaded_at: now,
         })
     }
 

@@ -4,10 +4,12 @@
 #![warn(missing_docs)]
 
 pub mod grant;
+pub mod interaction;
 pub mod model;
 pub mod throttle;
 pub mod user;
 pub mod validate;
 
 pub use grant::{AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session};
+pub use interaction::{Consent, Interaction};
 pub use model::*;

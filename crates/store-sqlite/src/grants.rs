@@ -428,40 +428,25 @@ impl GrantStore for SqliteStore {
         Ok(self.fetch_optional_hot(query).await?.is_some())
     }
 
+    async fn revoke_grants_for_client_user(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> StoreResult<u64> {
+        self.revoke_families_of_user(tenant_id, user_id, Some(client_id), now)
+            .await
+    }
+
     async fn revoke_grants_for_user(
         &self,
         tenant_id: &str,
         user_id: &str,
         now: i64,
     ) -> StoreResult<u64> {
-        let mut tx = self.begin_write().await?;
-        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint.
-        sqlx::query(
-            "INSERT INTO revoked_grants (tenant_id, grant_id, revoked_at, expires_at) \
-             SELECT tenant_id, family_id, ?1, MAX(expires_at) FROM refresh_tokens \
-             WHERE true AND tenant_id = ?2 AND user_id = ?3 AND revoked_at IS NULL \
-             GROUP BY tenant_id, family_id \
-             ON CONFLICT (tenant_id, grant_id) \
-             DO UPDATE SET expires_at = MAX(revoked_grants.expires_at, excluded.expires_at)",
-        )
-        .bind(now)
-        .bind(tenant_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(from_sqlx)?;
-        let revoked = sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = ?1 WHERE tenant_id = ?2 AND user_id = ?3 \
-             AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(tenant_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(from_sqlx)?;
-        tx.commit().await.map_err(from_sqlx)?;
-        Ok(revoked.rows_affected())
+        self.revoke_families_of_user(tenant_id, user_id, None, now)
+            .await
     }
 
     async fn delete_expired_grants_data(&self, now: i64) -> StoreResult<u64> {
@@ -482,6 +467,7 @@ impl GrantStore for SqliteStore {
                  OR (used_at IS NULL AND idle_expires_at <= ?1)",
                 now,
             ),
+            ("DELETE FROM interactions WHERE expires_at <= ?1", now),
             ("DELETE FROM revoked_grants WHERE expires_at <= ?1", now),
         ];
         for (sql, cutoff) in statements {
@@ -494,5 +480,50 @@ impl GrantStore for SqliteStore {
         }
         tx.commit().await.map_err(from_sqlx)?;
         Ok(deleted)
+    }
+}
+
+impl SqliteStore {
+    /// Revokes every family the user holds (for one client, or for all) and marks each such
+    /// family's grant revoked until its last token expires; returns how many tokens were
+    /// revoked.
+    async fn revoke_families_of_user(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        client_id: Option<&str>,
+        now: i64,
+    ) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint.
+        sqlx::query(
+            "INSERT INTO revoked_grants (tenant_id, grant_id, revoked_at, expires_at) \
+             SELECT tenant_id, family_id, ?1, MAX(expires_at) FROM refresh_tokens \
+             WHERE true AND tenant_id = ?2 AND user_id = ?3 \
+             AND (?4 IS NULL OR client_id = ?4) AND revoked_at IS NULL \
+             GROUP BY tenant_id, family_id \
+             ON CONFLICT (tenant_id, grant_id) \
+             DO UPDATE SET expires_at = MAX(revoked_grants.expires_at, excluded.expires_at)",
+        )
+        .bind(now)
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(from_sqlx)?;
+        let revoked = sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = ?1 WHERE tenant_id = ?2 AND user_id = ?3 \
+             AND (?4 IS NULL OR client_id = ?4) AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(client_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(from_sqlx)?;
+        tx.commit().await.map_err(from_sqlx)?;
+        Ok(revoked.rows_affected())
     }
 }

@@ -10,6 +10,7 @@ mod applications;
 mod error;
 mod grants;
 mod hot;
+mod interactions;
 mod json;
 mod keys;
 mod resources;

@@ -10,6 +10,7 @@ use gatehouse_core::throttle::{FailureCount, ThrottleKind};
 use gatehouse_core::user::User;
 use gatehouse_core::{ApiResource, Application, ClientSecret, SigningKey, Tenant};
 use gatehouse_core::{AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session};
+use gatehouse_core::{Consent, Interaction};
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -276,6 +277,8 @@ pub trait Store:
     + RefreshTokenStore
     + GrantStore
     + ThrottleStore
+    + InteractionStore
+    + ConsentStore
 {
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
@@ -374,6 +377,16 @@ pub trait GrantStore: Send + Sync {
         now: i64,
         expires_at: i64,
     ) -> StoreResult<()>;
+    /// Revokes every refresh token family the user holds for one client and marks each
+    /// such family's grant revoked until its last token expires (T-06: consent revoked);
+    /// returns how many tokens were revoked.
+    async fn revoke_grants_for_client_user(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> StoreResult<u64>;
     /// Whether the grant was revoked (until its marker is purged).
     async fn is_grant_revoked(&self, tenant_id: &str, grant_id: &str) -> StoreResult<bool>;
     /// Revokes every refresh token family of the user and marks each such family's grant
@@ -387,7 +400,8 @@ pub trait GrantStore: Send + Sync {
     ) -> StoreResult<u64>;
     /// Across tenants, deletes expired sessions, codes that expired more than
     /// [`CODE_RETENTION_SECS`] ago, refresh tokens past their absolute limit (and unused ones
-    /// past their idle limit) and expired revoked-grant markers; returns how many rows.
+    /// past their idle limit), expired interactions and expired revoked-grant markers;
+    /// returns how many rows.
     async fn delete_expired_grants_data(&self, now: i64) -> StoreResult<u64>;
 }
 
@@ -440,4 +454,59 @@ pub trait ThrottleStore: Send + Sync {
     /// Across tenants, deletes counters whose window is over and whose lock (if any) expired
     /// at `now`; returns how many.
     async fn delete_expired_throttles(&self, now: i64) -> StoreResult<u64>;
+}
+
+/// Pending authorizations, found by public id and consumed once.
+#[async_trait]
+pub trait InteractionStore: Send + Sync {
+    /// Inserts an interaction; `Conflict` when the id is taken or the client does not exist.
+    async fn insert_interaction(
+        &self,
+        tenant_id: &str,
+        interaction: &Interaction,
+    ) -> StoreResult<()>;
+    /// The interaction, unless absent or expired at `now`.
+    async fn find_interaction(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        now: i64,
+    ) -> StoreResult<Option<Interaction>>;
+    /// Deletes the interaction atomically and returns it, if it was live at `now`: of any
+    /// number of concurrent calls, exactly one gets `Some` (a double-submitted consent form
+    /// issues one code).
+    async fn consume_interaction(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        now: i64,
+    ) -> StoreResult<Option<Interaction>>;
+}
+
+/// Consent a person gave an application, one record per (user, client).
+#[async_trait]
+pub trait ConsentStore: Send + Sync {
+    /// Inserts or replaces the consent of `(user_id, client_id)`; `Conflict` when the user or
+    /// the client does not exist.
+    async fn upsert_consent(&self, tenant_id: &str, consent: &Consent) -> StoreResult<()>;
+    /// The consent of a user for a client.
+    async fn find_consent(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        client_id: &str,
+    ) -> StoreResult<Option<Consent>>;
+    /// Every consent of the user, most recently updated first.
+    async fn list_consents_for_user(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Vec<Consent>>;
+    /// Deletes a consent; `NotFound` when absent.
+    async fn delete_consent(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+        client_id: &str,
+    ) -> StoreResult<()>;
 }

@@ -21,6 +21,7 @@ use crate::{PageRequest, Store, StoreError};
 
 mod applications;
 mod grants;
+mod interactions;
 mod keys;
 mod resources;
 mod tenants;
@@ -29,6 +30,7 @@ mod users;
 
 pub use applications::*;
 pub use grants::*;
+pub use interactions::*;
 pub use keys::*;
 pub use resources::*;
 pub use tenants::*;
@@ -96,6 +98,16 @@ macro_rules! conformance_tests {
             throttle_clear,
             throttle_tenant_isolation,
             purge_removes_only_expired_throttles,
+            interaction_roundtrip,
+            interaction_consumed_once,
+            concurrent_interaction_consumption_one_wins,
+            interactions_tenant_isolation,
+            purge_removes_only_expired_interactions,
+            consent_upsert_replaces_and_keeps_created_at,
+            consent_list_and_delete,
+            deleting_user_or_application_cascades_consents,
+            consents_tenant_isolation,
+            revoke_grants_for_client_user_revokes_one_client,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {

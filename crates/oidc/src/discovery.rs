@@ -14,6 +14,12 @@ pub mod paths {
     pub const INTROSPECT: &str = "/oauth2/introspect";
     /// Revocation endpoint.
     pub const REVOKE: &str = "/oauth2/revoke";
+    /// UserInfo endpoint.
+    pub const USERINFO: &str = "/oauth2/userinfo";
+    /// RP-initiated logout.
+    pub const END_SESSION: &str = "/oauth2/end_session";
+    /// Interaction pages (sign-in, sign-up, consent), followed by the interaction id.
+    pub const INTERACTION: &str = "/interaction";
     /// JWKS.
     pub const JWKS: &str = "/.well-known/jwks.json";
 }
@@ -33,17 +39,48 @@ pub fn provider_metadata(tenant: &TenantContext) -> ProviderMetadata {
         jwks_uri: format!("{issuer}{}", paths::JWKS),
         introspection_endpoint: format!("{issuer}{}", paths::INTROSPECT),
         revocation_endpoint: format!("{issuer}{}", paths::REVOKE),
-        scopes_supported: strings(&["openid"]),
+        userinfo_endpoint: format!("{issuer}{}", paths::USERINFO),
+        end_session_endpoint: format!("{issuer}{}", paths::END_SESSION),
+        scopes_supported: strings(&crate::authorize::STANDARD_SCOPES),
         response_types_supported: strings(&["code"]),
-        response_modes_supported: strings(&["query"]),
-        grant_types_supported: strings(&["client_credentials"]),
+        response_modes_supported: strings(&["query", "form_post"]),
+        grant_types_supported: strings(&[
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+        ]),
         subject_types_supported: strings(&["public"]),
         id_token_signing_alg_values_supported: strings(&["ES256", "RS256"]),
-        token_endpoint_auth_methods_supported: auth_methods.clone(),
+        token_endpoint_auth_methods_supported: strings(&[
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ]),
         introspection_endpoint_auth_methods_supported: auth_methods.clone(),
         revocation_endpoint_auth_methods_supported: auth_methods,
         code_challenge_methods_supported: strings(&["S256"]),
         authorization_response_iss_parameter_supported: true,
-        claims_supported: strings(&["iss", "sub", "aud", "exp", "iat"]),
+        claims_supported: strings(&[
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "sid",
+            "amr",
+            "acr",
+            "name",
+            "preferred_username",
+            "email",
+            "email_verified",
+            "updated_at",
+        ]),
+        prompt_values_supported: strings(&["none", "login", "consent", "select_account", "create"]),
+        claims_parameter_supported: false,
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
     }
 }

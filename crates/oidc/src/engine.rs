@@ -39,6 +39,10 @@ pub struct EngineConfig {
     pub max_token_lifetime: i64,
     /// Most tenants whose keys and rows are cached at once.
     pub cache_capacity: usize,
+    /// Absolute lifetime of a browser session (seconds), whatever its activity.
+    pub session_absolute_seconds: i64,
+    /// A browser session without a request for this long ends (seconds).
+    pub session_idle_seconds: i64,
 }
 
 impl EngineConfig {
@@ -51,6 +55,8 @@ impl EngineConfig {
             key_activation_delay: 30,
             max_token_lifetime: 86_400,
             cache_capacity: 1024,
+            session_absolute_seconds: crate::interaction::SESSION_ABSOLUTE_SECONDS,
+            session_idle_seconds: crate::interaction::SESSION_IDLE_SECONDS,
         }
     }
 }

@@ -27,6 +27,15 @@ impl Params {
             .ok_or_else(|| OAuthError::invalid_request(format!("missing parameter: {name}")))
     }
 
+    /// The parameters form-urlencoded, sorted by name (kept while the person signs in).
+    pub fn to_form(&self) -> String {
+        let mut pairs: Vec<(&String, &String)> = self.0.iter().collect();
+        pairs.sort();
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish()
+    }
+
     /// Builds parameters from pairs (tests and already-parsed input).
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,

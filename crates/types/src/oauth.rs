@@ -142,6 +142,10 @@ pub struct ProviderMetadata {
     pub introspection_endpoint: String,
     /// Revocation endpoint (RFC 7009).
     pub revocation_endpoint: String,
+    /// UserInfo endpoint (OIDC Core §5.3).
+    pub userinfo_endpoint: String,
+    /// RP-initiated logout endpoint (OIDC RP-Initiated Logout §2.1).
+    pub end_session_endpoint: String,
     /// Supported scopes.
     pub scopes_supported: Vec<String>,
     /// Supported response types.
@@ -166,4 +170,12 @@ pub struct ProviderMetadata {
     pub authorization_response_iss_parameter_supported: bool,
     /// Claims the provider can return.
     pub claims_supported: Vec<String>,
+    /// `prompt` values understood (OIDC Prompt Create §4.1).
+    pub prompt_values_supported: Vec<String>,
+    /// Whether the `claims` parameter is supported (it is not).
+    pub claims_parameter_supported: bool,
+    /// Whether the `request` parameter is supported (it is not).
+    pub request_parameter_supported: bool,
+    /// Whether the `request_uri` parameter is supported (it is not).
+    pub request_uri_parameter_supported: bool,
 }

@@ -169,7 +169,8 @@ pub async fn serve(global: &Settings) -> Result<(), String> {
         %address, %issuer, backend = engine.store.backend(),
         startup_ms = started.elapsed().as_millis() as u64, "gatehouse is ready"
     );
-    gatehouse_server::serve(listener, AppState::new(engine), shutdown_signal())
+    let state = AppState::new(engine)?;
+    gatehouse_server::serve(listener, state, shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))
 }

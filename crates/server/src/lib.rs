@@ -8,7 +8,9 @@ pub mod error;
 pub mod health;
 pub mod metrics;
 pub mod oauth;
+pub mod pages;
 pub mod tenant;
+pub mod userinfo;
 pub mod wellknown;
 
 use axum::Router;
@@ -28,15 +30,23 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     /// Prometheus metrics.
     pub metrics: Arc<metrics::Metrics>,
+    /// Hosted page templates and translations.
+    pub pages: Arc<pages::Pages>,
+    /// Cookie names and attributes.
+    pub cookies: pages::CookiePolicy,
 }
 
 impl AppState {
-    /// State around an engine.
-    pub fn new(engine: Arc<Engine>) -> Self {
-        Self {
+    /// State around an engine; fails only when a compiled-in template or translation is
+    /// broken.
+    pub fn new(engine: Arc<Engine>) -> Result<Self, String> {
+        let https = engine.config.base_url.starts_with("https://");
+        Ok(Self {
             engine,
             metrics: Arc::new(metrics::Metrics::new()),
-        }
+            pages: Arc::new(pages::Pages::load(https)?),
+            cookies: pages::CookiePolicy { https },
+        })
     }
 }
 
@@ -45,6 +55,8 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(wellknown::router())
         .merge(oauth::router())
+        .merge(pages::router())
+        .merge(userinfo::router())
         .nest("/api", api::router())
         .merge(health::router())
         .layer(axum::middleware::from_fn_with_state(

@@ -9,8 +9,8 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::response::Response;
+use axum::routing::post;
 use gatehouse_oidc::OAuthError;
 use gatehouse_oidc::client_auth::{UnverifiedClientCredentials, parse_client_credentials};
 use gatehouse_oidc::discovery::paths;
@@ -22,7 +22,6 @@ pub fn router() -> Router<AppState> {
         .route(paths::TOKEN, post(token))
         .route(paths::INTROSPECT, post(introspect))
         .route(paths::REVOKE, post(revoke))
-        .route(paths::AUTHORIZE, get(authorize).post(authorize))
 }
 
 /// Checks the body is `application/x-www-form-urlencoded` (UTF-8) and parses it.
@@ -117,13 +116,4 @@ async fn revoke(
         .handle_revocation(&tenant, &client, &params)
         .await?;
     Ok(json_no_store(StatusCode::OK, &serde_json::json!({})))
-}
-
-/// Interactive sign-in is not built yet: say so plainly instead of pretending.
-async fn authorize() -> Response {
-    let body = gatehouse_types::oauth::OAuthErrorBody {
-        error: "temporarily_unavailable".to_owned(),
-        error_description: Some("interactive sign-in is not available in this version".to_owned()),
-    };
-    json_no_store(StatusCode::NOT_IMPLEMENTED, &body).into_response()
 }

@@ -142,7 +142,7 @@ impl TestServer {
         let engine = Arc::new(Engine::new(store, key, Arc::new(SystemClock), config));
         engine.ensure_root_tenant().await.unwrap();
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
-        let state = AppState::new(engine.clone());
+        let state = AppState::new(engine.clone()).unwrap();
         tokio::spawn(gatehouse_server::serve(listener, state, async move {
             let _ = signal.await;
         }));

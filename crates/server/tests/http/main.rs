@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod browser;
 mod common;
 mod management;
 mod oauth;

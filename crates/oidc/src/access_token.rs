@@ -42,6 +42,8 @@ pub struct NewAccessToken<'a> {
     pub scope: &'a str,
     /// Lifetime in seconds.
     pub ttl: u32,
+    /// The session of an interactive grant, when known.
+    pub sid: Option<&'a str>,
 }
 
 impl Engine {
@@ -74,6 +76,7 @@ impl Engine {
             iat: now,
             exp: now.saturating_add(i64::from(token.ttl)),
             grant_id: grant_id.map(str::to_owned),
+            sid: token.sid.map(str::to_owned),
         };
         let jwt = keys
             .signer

@@ -89,6 +89,10 @@ pub struct AccessTokenClaims {
     /// token. Absent for client credentials.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_id: Option<String>,
+    /// The browser session the user authorized in, when the token came from one (the
+    /// Account API marks that session as the current one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// One JSON Web Key (public part only).

@@ -255,6 +255,7 @@ impl Engine {
                 resource: code.resource.as_deref(),
                 id_token,
                 refresh_token,
+                session_id: Some(&code.session_id),
             },
         )
         .await

@@ -82,6 +82,7 @@ impl Engine {
                     client_id: &client.id,
                     scope: &scope,
                     ttl: resource.access_token_ttl,
+                    sid: None,
                 },
             )
             .await?;

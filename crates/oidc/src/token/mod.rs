@@ -87,6 +87,8 @@ pub(crate) struct UserGrantTokens<'a> {
     pub id_token: Option<NewIdToken<'a>>,
     /// The refresh token to hand out, already stored.
     pub refresh_token: Option<String>,
+    /// The browser session of the grant, when it still belongs to one.
+    pub session_id: Option<&'a str>,
 }
 
 impl Engine {
@@ -118,6 +120,7 @@ impl Engine {
                     client_id: grant.client_id,
                     scope: &scope,
                     ttl,
+                    sid: grant.session_id,
                 },
                 Some(grant.grant_id),
             )

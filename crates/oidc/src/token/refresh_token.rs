@@ -189,6 +189,7 @@ impl Engine {
                 resource,
                 id_token,
                 refresh_token: Some(token),
+                session_id: old.session_id.as_deref(),
             },
         )
         .await

@@ -161,6 +161,9 @@ impl Engine {
         if let Some(found) = self.resources.get(&key, now) {
             return Ok(found);
         }
+        if indicator == crate::account::account_indicator(&tenant.issuer) {
+            return Ok(Some(crate::account::account_resource(tenant)));
+        }
         let found = if indicator == tenant.management_indicator() {
             self.store
                 .find_resource(tenant.id(), MANAGEMENT_RESOURCE_ID)

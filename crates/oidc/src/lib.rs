@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod access_token;
+pub mod account;
 pub mod authorize;
 mod cache;
 pub mod client_auth;

@@ -3,6 +3,7 @@
 //! and the Management API. Handlers stay thin: extract, call the engine, map.
 #![warn(missing_docs)]
 
+pub mod account;
 pub mod api;
 pub mod error;
 pub mod health;

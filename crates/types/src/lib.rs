@@ -3,6 +3,7 @@
 //! OpenAPI schemas behind the `openapi` feature), no behaviour.
 #![warn(missing_docs)]
 
+pub mod account;
 pub mod management;
 pub mod oauth;
 pub mod problem;

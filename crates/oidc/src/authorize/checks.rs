@@ -228,11 +228,15 @@ async fn check_resource(
         .find_resource_by_indicator(tenant, indicator)
         .await?
         .ok_or_else(|| invalid_target("unknown resource"))?;
-    if !client
-        .resource_grants
-        .iter()
-        .any(|grant| grant.resource_id == resource.id)
-    {
+    let granted = if resource.id == crate::account::ACCOUNT_RESOURCE_ID {
+        crate::account::may_use_account_api(client)
+    } else {
+        client
+            .resource_grants
+            .iter()
+            .any(|grant| grant.resource_id == resource.id)
+    };
+    if !granted {
         return Err(invalid_target(
             "the client may not request tokens for this resource",
         ));

@@ -166,6 +166,7 @@ async fn unknown_route() -> ApiError {
 pub fn router() -> Router<AppState> {
     let public = Router::new()
         .route(openapi::PATH, get(openapi::serve))
+        .nest("/my-account", crate::account::router())
         .fallback(unknown_route);
     routes().into_iter().fold(public, |router, api_route| {
         router.route(api_route.path, api_route.handler)

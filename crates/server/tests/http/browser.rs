@@ -885,3 +885,208 @@ async fn german_pages_with_ui_locales() {
     let wrong = browser.sign_in(&page, "nobody", "wrong password").await;
     assert!(wrong.body.contains("nicht korrekt"), "{}", wrong.body);
 }
+
+/// Signs `username` in on `browser` for `client` with extra parameters; returns the tokens.
+async fn sign_in_for_tokens(
+    server: &TestServer,
+    browser: &mut Browser<'_>,
+    client: &(String, String),
+    username: &str,
+    extra: &[(&str, &str)],
+) -> Value {
+    let mut reply = browser.authorize(&client.0, extra).await;
+    if reply.status == 200 && reply.body.contains("/sign-in\"") {
+        reply = browser.sign_in(&reply, username, PASSWORD).await;
+    }
+    if reply.status == 303 && reply.location().contains("/interaction/") {
+        reply = browser.get(&reply.location()).await;
+    }
+    if reply.status == 200 && reply.body.contains("/consent\"") {
+        let consent = reply;
+        let csrf = consent.hidden("csrf");
+        reply = browser
+            .post(
+                &consent.form_action(),
+                &[("csrf", &csrf), ("decision", "allow")],
+            )
+            .await;
+    }
+    let params = assert_redirect_to_client(&reply, server);
+    let (status, tokens) = redeem(server, (&client.0, &client.1), &params["code"]).await;
+    assert_eq!(status, 200, "{tokens}");
+    tokens
+}
+
+async fn account_call(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+) -> (u16, Value) {
+    let response = server
+        .client
+        .request(method, server.url(&format!("/api/my-account{path}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn account_api_lists_and_ends_sessions_and_revokes_consent() {
+    let server = TestServer::start().await;
+    let first_party = web_app(&server, false).await;
+    let third_party = web_app(&server, true).await;
+    let kim = user(&server, "kim").await;
+    user(&server, "leo").await;
+    let account = format!("{}/api/my-account", server.issuer);
+    let account_params = [("resource", account.as_str()), ("scope", "openid")];
+
+    let mut laptop = Browser::new(&server);
+    let tokens =
+        sign_in_for_tokens(&server, &mut laptop, &first_party, "kim", &account_params).await;
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let (_, claims) = decode_jwt(&token);
+    assert_eq!(claims["aud"], account.as_str());
+    let mut phone = Browser::new(&server);
+    sign_in_for_tokens(&server, &mut phone, &first_party, "kim", &[]).await;
+    let mut other = Browser::new(&server);
+    let leo_tokens =
+        sign_in_for_tokens(&server, &mut other, &first_party, "leo", &account_params).await;
+
+    let (status, me) = account_call(&server, reqwest::Method::GET, "", &token).await;
+    assert_eq!(status, 200, "{me}");
+    assert_eq!(me["id"], kim.as_str());
+    let (status, list) = account_call(&server, reqwest::Method::GET, "/sessions", &token).await;
+    assert_eq!(status, 200);
+    let sessions = list["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{list}");
+    let current: Vec<&Value> = sessions.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0]["id"], claims["sid"]);
+    assert_eq!(current[0]["ip"], "127.0.0.1");
+    let phone_session = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Another person's session, or an unknown one: 404, nothing ended.
+    let leo_token = leo_tokens["access_token"].as_str().unwrap();
+    let (status, _) = account_call(
+        &server,
+        reqwest::Method::DELETE,
+        &format!("/sessions/{phone_session}"),
+        leo_token,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) =
+        account_call(&server, reqwest::Method::DELETE, "/sessions/nope", &token).await;
+    assert_eq!(status, 404);
+
+    let (status, _) = account_call(
+        &server,
+        reqwest::Method::DELETE,
+        &format!("/sessions/{phone_session}"),
+        &token,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let silent = phone
+        .get(&authorize_url(
+            &server,
+            &first_party.0,
+            &[("prompt", "none")],
+        ))
+        .await;
+    assert_eq!(
+        assert_redirect_to_client(&silent, &server)["error"],
+        "login_required"
+    );
+    let still = laptop
+        .get(&authorize_url(
+            &server,
+            &first_party.0,
+            &[("prompt", "none")],
+        ))
+        .await;
+    assert!(assert_redirect_to_client(&still, &server).contains_key("code"));
+
+    // Consent: listed, then revoked with the app's refresh tokens; the page comes back.
+    let granted = sign_in_for_tokens(&server, &mut laptop, &third_party, "kim", &[]).await;
+    let refresh = granted["refresh_token"].as_str().unwrap();
+    let (_, list) = account_call(&server, reqwest::Method::GET, "/consents", &token).await;
+    let consents = list["consents"].as_array().unwrap();
+    assert_eq!(consents.len(), 1, "{list}");
+    assert_eq!(consents[0]["client_id"], third_party.0.as_str());
+    assert_eq!(consents[0]["client_name"], "Photo Printer");
+    let (status, _) = account_call(
+        &server,
+        reqwest::Method::DELETE,
+        &format!("/consents/{}", third_party.0),
+        &token,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let refreshed = server
+        .post_form(
+            &server.url("/oauth2/token"),
+            Some((&third_party.0, &third_party.1)),
+            &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+        )
+        .await;
+    assert_eq!(
+        refreshed.status(),
+        400,
+        "the refresh token died with the consent"
+    );
+    let (status, _) = userinfo(&server, granted["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 401, "its access tokens too");
+    let again = laptop.authorize(&third_party.0, &[]).await;
+    assert!(again.body.contains("wants to access your account"));
+    let (status, _) = account_call(
+        &server,
+        reqwest::Method::DELETE,
+        &format!("/consents/{}", third_party.0),
+        &token,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Only Account API tokens are accepted, and third-party apps cannot get one.
+    let (status, _) = account_call(
+        &server,
+        reqwest::Method::GET,
+        "/sessions",
+        granted["access_token"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let userinfo_token = tokens_without_resource(&server, &mut laptop, &first_party).await;
+    let (status, _) =
+        account_call(&server, reqwest::Method::GET, "/sessions", &userinfo_token).await;
+    assert_eq!(status, 401);
+    let management = server.management_token().await;
+    let (status, _) = account_call(&server, reqwest::Method::GET, "/sessions", &management).await;
+    assert_eq!(status, 401);
+    let (status, _) = account_call(&server, reqwest::Method::GET, "/sessions", "garbage").await;
+    assert_eq!(status, 401);
+    let refused = laptop
+        .get(&authorize_url(&server, &third_party.0, &account_params))
+        .await;
+    assert_eq!(
+        assert_redirect_to_client(&refused, &server)["error"],
+        "invalid_target"
+    );
+}
+
+async fn tokens_without_resource(
+    server: &TestServer,
+    browser: &mut Browser<'_>,
+    client: &(String, String),
+) -> String {
+    let tokens = sign_in_for_tokens(server, browser, client, "kim", &[]).await;
+    tokens["access_token"].as_str().unwrap().to_owned()
+}

@@ -15,6 +15,8 @@
 //!                          any used RT --rotate--> Reused{family_id}: caller revokes the family,
 //!                          no grace period (RFC 9700 §4.14.2)
 //!                          revoked RT --rotate--> Revoked;  past expires_at or idle_expires_at --> Expired
+//!                        every RT of a family carries the code's auth_time, amr and acr and the
+//!                        family's expires_at; rotation moves only idle_expires_at
 //! ```
 
 use std::fmt;
@@ -157,9 +159,18 @@ pub struct RefreshToken {
     pub scopes: Vec<String>,
     /// Resource indicator (RFC 8707), if bound to one.
     pub resource: Option<String>,
+    /// When the user authenticated for the grant (copied from the code, then along the
+    /// family), so refreshed ID tokens keep it (OIDC Core §12.2); 0 for tokens stored before
+    /// it was recorded, whose ID tokens then omit it.
+    pub auth_time: i64,
+    /// Authentication methods of that authentication.
+    pub amr: Vec<String>,
+    /// Authentication context class reached, if any.
+    pub acr: Option<String>,
     /// Creation time, seconds since the epoch.
     pub created_at: i64,
-    /// Absolute end of the token.
+    /// Absolute end of the token: the end of its family, set when the family started and
+    /// never moved by rotation.
     pub expires_at: i64,
     /// End of the token if it is not used before then.
     pub idle_expires_at: i64,
@@ -189,6 +200,9 @@ impl fmt::Debug for RefreshToken {
             .field("session_id", &self.session_id)
             .field("scopes", &self.scopes)
             .field("resource", &self.resource)
+            .field("auth_time", &self.auth_time)
+            .field("amr", &self.amr)
+            .field("acr", &self.acr)
             .field("created_at", &self.created_at)
             .field("expires_at", &self.expires_at)
             .field("idle_expires_at", &self.idle_expires_at)
@@ -265,6 +279,9 @@ mod tests {
             session_id: None,
             scopes: vec![],
             resource: None,
+            auth_time: 1,
+            amr: vec!["pwd".into()],
+            acr: None,
             created_at: 1,
             expires_at: 10,
             idle_expires_at: 5,

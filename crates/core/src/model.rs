@@ -66,6 +66,14 @@ pub struct Application {
     pub builtin: bool,
     /// API resources the app may obtain tokens for, by resource id.
     pub resource_grants: Vec<ResourceGrant>,
+    /// Absolute lifetime of a refresh token family in seconds, counted from its first token;
+    /// `None`: the server default.
+    pub refresh_token_absolute_ttl: Option<u32>,
+    /// A refresh token unused for this long (seconds) dies; `None`: the server default.
+    pub refresh_token_idle_ttl: Option<u32>,
+    /// The public JWK Set (JSON text, validated and normalized when registered) whose keys
+    /// sign the client's `private_key_jwt` assertions; `None`: no key-based authentication.
+    pub jwks: Option<String>,
     /// Creation time.
     pub created_at: i64,
     /// Last update time.

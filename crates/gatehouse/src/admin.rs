@@ -55,6 +55,25 @@ async fn tenant(engine: &Engine, global: &Settings) -> Result<Arc<TenantContext>
         .ok_or_else(|| format!("no tenant named {name}"))
 }
 
+/// Largest `--jwks` file read (a JWK Set of ten large RSA keys fits easily).
+const MAX_JWKS_FILE: u64 = 64 * 1024;
+
+/// The JSON of a `--jwks FILE` (checked as a JWK Set by the engine).
+fn read_jwks(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    let shown = path.display();
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read --jwks {shown}: {e}"))?
+        .len();
+    if size > MAX_JWKS_FILE {
+        return Err(format!(
+            "--jwks {shown} is larger than {MAX_JWKS_FILE} bytes"
+        ));
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read --jwks {shown}: {e}"))?;
+    serde_json::from_str(&text).map_err(|e| format!("--jwks {shown} is not JSON: {e}"))
+}
+
 /// The password of `users create`: from the flag, or the first line of stdin (without its
 /// line ending) with `--password-stdin`.
 fn read_password(args: &UsersCreateArgs) -> Result<Option<String>, String> {
@@ -188,6 +207,9 @@ pub async fn run(global: &Settings, command: AdminCommand) -> Result<(), String>
                 post_logout_redirect_uris: args.post_logout_redirect_uris,
                 third_party: args.third_party,
                 resource_grants: grants,
+                refresh_token_absolute_ttl: args.refresh_token_ttl,
+                refresh_token_idle_ttl: args.refresh_token_idle_ttl,
+                jwks: args.jwks.as_deref().map(read_jwks).transpose()?,
             };
             let created = engine
                 .create_application(&tenant, body)

@@ -147,7 +147,8 @@ pub struct UsersListArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AppsCommand {
-    /// Create an application; prints its client_id and, for web and m2m apps, its secret (once).
+    /// Create an application; prints its client_id and, for web and m2m apps without --jwks,
+    /// its secret (once).
     Create(AppsCreateArgs),
     /// List applications.
     List(JsonFlag),
@@ -183,6 +184,18 @@ pub struct AppsCreateArgs {
     /// Grant a resource: INDICATOR or INDICATOR=scope1,scope2 (repeatable).
     #[arg(long = "resource")]
     pub resources: Vec<String>,
+    /// Absolute lifetime of the app's refresh token families in seconds, counted from the
+    /// first token (60..=31622400) [default: the server's, 30 days].
+    #[arg(long, value_name = "SECS")]
+    pub refresh_token_ttl: Option<u32>,
+    /// Refresh tokens unused for this many seconds die (60..=31622400, at most the absolute
+    /// lifetime) [default: the server's, 14 days].
+    #[arg(long, value_name = "SECS")]
+    pub refresh_token_idle_ttl: Option<u32>,
+    /// Public JWK Set (a JSON file) whose keys sign the app's private_key_jwt client
+    /// assertions; web and m2m apps only, which then get no client secret.
+    #[arg(long, value_name = "FILE")]
+    pub jwks: Option<PathBuf>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

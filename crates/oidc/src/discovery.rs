@@ -31,7 +31,11 @@ fn strings(values: &[&str]) -> Vec<String> {
 /// The metadata document of a tenant.
 pub fn provider_metadata(tenant: &TenantContext) -> ProviderMetadata {
     let issuer = &tenant.issuer;
-    let auth_methods = strings(&["client_secret_basic", "client_secret_post"]);
+    let auth_methods = strings(&[
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    ]);
     ProviderMetadata {
         issuer: issuer.clone(),
         authorization_endpoint: format!("{issuer}{}", paths::AUTHORIZE),
@@ -54,8 +58,12 @@ pub fn provider_metadata(tenant: &TenantContext) -> ProviderMetadata {
         token_endpoint_auth_methods_supported: strings(&[
             "client_secret_basic",
             "client_secret_post",
+            "private_key_jwt",
             "none",
         ]),
+        token_endpoint_auth_signing_alg_values_supported: strings(
+            &crate::client_auth::ASSERTION_SIGNING_ALGS,
+        ),
         introspection_endpoint_auth_methods_supported: auth_methods.clone(),
         revocation_endpoint_auth_methods_supported: auth_methods,
         code_challenge_methods_supported: strings(&["S256"]),

@@ -6,8 +6,13 @@
 //!
 //! Client secrets are random 256-bit values prefixed `gh_cs_`, shown once at creation and
 //! stored only as SHA-256. An application may hold several active secrets, so rotation is:
-//! create a new secret, deploy it, delete the old one.
+//! create a new secret, deploy it, delete the old one. An application registered with a public
+//! JWK Set authenticates with `private_key_jwt` and gets no first secret (it may add some).
 
+use crate::client_auth::{normalize_client_jwks, registered_auth_method};
+use crate::token::refresh_token::{
+    check_refresh_token_lifetime_update, check_refresh_token_lifetimes,
+};
 use crate::{Engine, TenantContext};
 use gatehouse_core::validate::{
     check_display_name, check_redirect_uri, check_resource_indicator, check_scope_name,
@@ -214,6 +219,47 @@ pub fn check_new_application(
         body.app_type,
     );
     check_resource_grants(&mut errors, &body.resource_grants, resources);
+    for (field, message) in check_refresh_token_lifetimes(
+        body.refresh_token_absolute_ttl,
+        body.refresh_token_idle_ttl,
+        false,
+    ) {
+        errors.add(field, message);
+    }
+    if let Some(jwks) = &body.jwks {
+        check_jwks(&mut errors, jwks, body.app_type);
+    }
+    errors.0
+}
+
+/// Checks a JWK Set registered for `private_key_jwt`.
+fn check_jwks(errors: &mut FieldErrors, jwks: &serde_json::Value, app_type: ApplicationType) {
+    if !app_type.is_confidential() {
+        errors.add(
+            "jwks",
+            "only confidential applications (web, m2m) authenticate with private_key_jwt",
+        );
+    } else if let Err(error) = normalized_jwks(jwks) {
+        errors.0.push(error);
+    }
+}
+
+/// The JWK Set as stored: parsed, normalized, as JSON text; or the field error.
+fn normalized_jwks(jwks: &serde_json::Value) -> Result<String, FieldError> {
+    normalize_client_jwks(jwks).map_err(|problem| FieldError {
+        field: problem.field(),
+        message: problem.message,
+    })
+}
+
+/// Checks the refresh token lifetimes an update leaves on `app`.
+fn check_updated_lifetimes(app: &Application, body: &wire::UpdateApplication) -> Vec<FieldError> {
+    let stored = (app.refresh_token_absolute_ttl, app.refresh_token_idle_ttl);
+    let changes = (body.refresh_token_absolute_ttl, body.refresh_token_idle_ttl);
+    let mut errors = FieldErrors::default();
+    for (field, message) in check_refresh_token_lifetime_update(stored, changes) {
+        errors.add(field, message);
+    }
     errors.0
 }
 
@@ -235,6 +281,9 @@ pub fn check_application_update(
     }
     if let Some(grants) = &body.resource_grants {
         check_resource_grants(&mut errors, grants, resources);
+    }
+    if let Some(Some(jwks)) = &body.jwks {
+        check_jwks(&mut errors, jwks, app_type);
     }
     errors.0
 }
@@ -351,6 +400,7 @@ pub(crate) fn new_id() -> String {
 
 /// A stored application as a wire body.
 pub fn application_view(app: Application) -> wire::Application {
+    let token_endpoint_auth_method = registered_auth_method(&app).to_owned();
     wire::Application {
         id: app.id,
         name: app.name,
@@ -359,6 +409,11 @@ pub fn application_view(app: Application) -> wire::Application {
         post_logout_redirect_uris: app.post_logout_redirect_uris,
         third_party: app.third_party,
         resource_grants: app.resource_grants,
+        token_endpoint_auth_method,
+        refresh_token_absolute_ttl: app.refresh_token_absolute_ttl,
+        refresh_token_idle_ttl: app.refresh_token_idle_ttl,
+        // Stored only after parsing; an unreadable set would fail every assertion anyway.
+        jwks: app.jwks.and_then(|text| serde_json::from_str(&text).ok()),
         builtin: app.builtin,
         created_at: app.created_at,
         updated_at: app.updated_at,
@@ -466,6 +521,12 @@ impl Engine {
             .granted_resources(tenant, &body.resource_grants)
             .await?;
         FieldErrors(check_new_application(&body, &resources)).into_result()?;
+        let jwks = body
+            .jwks
+            .as_ref()
+            .map(normalized_jwks)
+            .transpose()
+            .map_err(|error| ManagementError::Validation(vec![error]))?;
         let now = self.now();
         let app = Application {
             id: new_id(),
@@ -476,11 +537,15 @@ impl Engine {
             third_party: body.third_party,
             builtin: false,
             resource_grants: body.resource_grants,
+            refresh_token_absolute_ttl: body.refresh_token_absolute_ttl,
+            refresh_token_idle_ttl: body.refresh_token_idle_ttl,
+            jwks,
             created_at: now,
             updated_at: now,
         };
         self.store.insert_application(tenant.id(), &app).await?;
-        let client_secret = if app.app_type.is_confidential() {
+        // A client registered with keys authenticates with them: no secret unless asked for.
+        let client_secret = if app.app_type.is_confidential() && app.jwks.is_none() {
             let (value, record) =
                 generate_client_secret(&app.id, wire::CreateClientSecret::default(), now);
             if let Err(error) = self.store.insert_client_secret(tenant.id(), &record).await {
@@ -536,13 +601,25 @@ impl Engine {
         let mut app = self.find_application_record(tenant, id).await?;
         let grants = body.resource_grants.as_deref().unwrap_or_default();
         let resources = self.granted_resources(tenant, grants).await?;
-        FieldErrors(check_application_update(app.app_type, &body, &resources)).into_result()?;
+        let mut errors = check_application_update(app.app_type, &body, &resources);
+        errors.extend(check_updated_lifetimes(&app, &body));
+        FieldErrors(errors).into_result()?;
+        let jwks = match &body.jwks {
+            Some(Some(jwks)) => Some(Some(
+                normalized_jwks(jwks).map_err(|error| ManagementError::Validation(vec![error]))?,
+            )),
+            Some(None) => Some(None),
+            None => None,
+        };
         let wire::UpdateApplication {
             name,
             redirect_uris,
             post_logout_redirect_uris,
             third_party,
             resource_grants,
+            refresh_token_absolute_ttl,
+            refresh_token_idle_ttl,
+            jwks: _,
         } = body;
         app.name = name.unwrap_or(app.name);
         app.redirect_uris = redirect_uris.unwrap_or(app.redirect_uris);
@@ -550,6 +627,10 @@ impl Engine {
             post_logout_redirect_uris.unwrap_or(app.post_logout_redirect_uris);
         app.third_party = third_party.unwrap_or(app.third_party);
         app.resource_grants = resource_grants.unwrap_or(app.resource_grants);
+        app.refresh_token_absolute_ttl =
+            refresh_token_absolute_ttl.unwrap_or(app.refresh_token_absolute_ttl);
+        app.refresh_token_idle_ttl = refresh_token_idle_ttl.unwrap_or(app.refresh_token_idle_ttl);
+        app.jwks = jwks.unwrap_or(app.jwks);
         app.updated_at = self.now();
         self.store.update_application(tenant.id(), &app).await?;
         Ok(application_view(app))
@@ -784,6 +865,9 @@ mod tests {
             post_logout_redirect_uris: Vec::new(),
             third_party: false,
             resource_grants: Vec::new(),
+            refresh_token_absolute_ttl: None,
+            refresh_token_idle_ttl: None,
+            jwks: None,
         }
     }
 
@@ -986,6 +1070,141 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn refresh_token_lifetime_rules() {
+        const DAY: u32 = 86_400;
+        let body = |absolute, idle| wire::CreateApplication {
+            refresh_token_absolute_ttl: absolute,
+            refresh_token_idle_ttl: idle,
+            ..app(ApplicationType::Web)
+        };
+        let cases: [(Option<u32>, Option<u32>, Vec<&str>); 11] = [
+            (None, None, vec![]),
+            (Some(3600), Some(600), vec![]),
+            (Some(3600), Some(3600), vec![]),
+            (Some(60), None, vec![]),
+            (Some(366 * DAY), Some(366 * DAY), vec![]),
+            (None, Some(30 * DAY), vec![]),
+            (None, Some(30 * DAY + 1), vec!["refresh_token_idle_ttl"]),
+            (Some(600), Some(601), vec!["refresh_token_idle_ttl"]),
+            (Some(59), None, vec!["refresh_token_absolute_ttl"]),
+            (
+                Some(366 * DAY + 1),
+                Some(0),
+                vec!["refresh_token_absolute_ttl", "refresh_token_idle_ttl"],
+            ),
+            (None, Some(59), vec!["refresh_token_idle_ttl"]),
+        ];
+        for (absolute, idle, expected) in cases {
+            assert_eq!(
+                fields(&check_new_application(&body(absolute, idle), &[])),
+                expected,
+                "{absolute:?} {idle:?}"
+            );
+        }
+
+        // An update is checked against what it leaves stored; the field it changed is blamed.
+        let mut stored = Application {
+            id: "a".to_owned(),
+            name: "a".to_owned(),
+            app_type: ApplicationType::Web,
+            redirect_uris: Vec::new(),
+            post_logout_redirect_uris: Vec::new(),
+            third_party: false,
+            builtin: false,
+            resource_grants: Vec::new(),
+            refresh_token_absolute_ttl: Some(7200),
+            refresh_token_idle_ttl: Some(3600),
+            jwks: None,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let patch = |absolute, idle| wire::UpdateApplication {
+            refresh_token_absolute_ttl: absolute,
+            refresh_token_idle_ttl: idle,
+            ..Default::default()
+        };
+        type Change = Option<Option<u32>>;
+        let cases: [(Change, Change, Vec<&str>); 7] = [
+            (None, None, vec![]),
+            (Some(Some(3600)), None, vec![]),
+            (Some(Some(3599)), None, vec!["refresh_token_absolute_ttl"]),
+            (None, Some(Some(7201)), vec!["refresh_token_idle_ttl"]),
+            (Some(Some(600)), Some(Some(600)), vec![]),
+            // Back to the defaults: 30 days absolute, 14 days idle.
+            (Some(None), Some(None), vec![]),
+            (Some(None), None, vec![]),
+        ];
+        for (absolute, idle, expected) in cases {
+            assert_eq!(
+                fields(&check_updated_lifetimes(&stored, &patch(absolute, idle))),
+                expected,
+                "{absolute:?} {idle:?}"
+            );
+        }
+        stored.refresh_token_absolute_ttl = None;
+        assert_eq!(
+            fields(&check_updated_lifetimes(
+                &stored,
+                &patch(None, Some(Some(40 * DAY)))
+            )),
+            ["refresh_token_idle_ttl"],
+            "idle beyond the default absolute lifetime"
+        );
+    }
+
+    #[test]
+    fn jwks_rules() {
+        let key = gatehouse_crypto::generate_signing_key(gatehouse_core::SigningAlgorithm::Es256)
+            .unwrap();
+        let jwks = serde_json::json!({ "keys": [key.public_jwk] });
+        let with = |app_type, jwks: serde_json::Value| wire::CreateApplication {
+            jwks: Some(jwks),
+            ..app(app_type)
+        };
+        for (app_type, body, expected) in [
+            (ApplicationType::M2m, jwks.clone(), vec![]),
+            (ApplicationType::Web, jwks.clone(), vec![]),
+            (ApplicationType::Spa, jwks.clone(), vec!["jwks"]),
+            (ApplicationType::Native, jwks.clone(), vec!["jwks"]),
+            (ApplicationType::M2m, serde_json::json!(5), vec!["jwks"]),
+            (
+                ApplicationType::M2m,
+                serde_json::json!({"keys": [{"kty": "oct", "kid": "k", "k": "AAAA"}]}),
+                vec!["jwks.keys[0]"],
+            ),
+        ] {
+            assert_eq!(
+                fields(&check_new_application(&with(app_type, body.clone()), &[])),
+                expected,
+                "{app_type:?} {body}"
+            );
+        }
+        let update = |jwks| wire::UpdateApplication {
+            jwks: Some(jwks),
+            ..Default::default()
+        };
+        let check = |app_type, body: &wire::UpdateApplication| {
+            check_application_update(app_type, body, &[])
+        };
+        assert!(check(ApplicationType::Web, &update(Some(jwks.clone()))).is_empty());
+        assert!(
+            check(ApplicationType::Web, &update(None)).is_empty(),
+            "removal"
+        );
+        assert_eq!(
+            fields(&check(ApplicationType::Spa, &update(Some(jwks)))),
+            ["jwks"]
+        );
+        assert_eq!(
+            normalized_jwks(&serde_json::json!({ "keys": [key.public_jwk] })).unwrap(),
+            serde_json::to_string(&gatehouse_types::oauth::Jwks {
+                keys: vec![key.public_jwk.clone()]
+            })
+            .unwrap()
+        );
     }
 
     #[test]

@@ -103,6 +103,9 @@ fn cli_application(now: i64) -> Application {
         third_party: false,
         builtin: true,
         resource_grants: Vec::new(),
+        refresh_token_absolute_ttl: None,
+        refresh_token_idle_ttl: None,
+        jwks: None,
         created_at: now,
         updated_at: now,
     }

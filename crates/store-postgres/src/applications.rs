@@ -15,7 +15,8 @@ use crate::{PostgresStore, error::from_sqlx, json, page_limit};
 macro_rules! application_columns {
     () => {
         "a.id, a.name, a.app_type, a.redirect_uris, a.post_logout_redirect_uris, \
-         a.third_party, a.builtin, a.created_at, a.updated_at"
+         a.third_party, a.builtin, a.refresh_token_absolute_ttl, a.refresh_token_idle_ttl, \
+         a.jwks, a.created_at, a.updated_at"
     };
 }
 
@@ -36,9 +37,23 @@ fn application_from_row(row: &PgRow) -> StoreResult<Application> {
         third_party: row.try_get("third_party").map_err(from_sqlx)?,
         builtin: row.try_get("builtin").map_err(from_sqlx)?,
         resource_grants: Vec::new(),
+        refresh_token_absolute_ttl: optional_seconds(row, "refresh_token_absolute_ttl")?,
+        refresh_token_idle_ttl: optional_seconds(row, "refresh_token_idle_ttl")?,
+        jwks: row.try_get("jwks").map_err(from_sqlx)?,
         created_at: row.try_get("created_at").map_err(from_sqlx)?,
         updated_at: row.try_get("updated_at").map_err(from_sqlx)?,
     })
+}
+
+/// A nullable lifetime column (seconds, stored as a 64-bit integer).
+fn optional_seconds(row: &PgRow, column: &str) -> StoreResult<Option<u32>> {
+    let value: Option<i64> = row.try_get(column).map_err(from_sqlx)?;
+    value
+        .map(|seconds| {
+            u32::try_from(seconds)
+                .map_err(|_| StoreError::Other(format!("{column} out of range: {seconds}")))
+        })
+        .transpose()
 }
 
 fn grant_from_row(row: &PgRow) -> StoreResult<ResourceGrant> {
@@ -88,8 +103,9 @@ impl ApplicationStore for PostgresStore {
         let mut tx = self.pool.begin().await.map_err(from_sqlx)?;
         sqlx::query(
             "INSERT INTO applications (tenant_id, id, name, app_type, redirect_uris, \
-             post_logout_redirect_uris, third_party, builtin, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             post_logout_redirect_uris, third_party, builtin, refresh_token_absolute_ttl, \
+             refresh_token_idle_ttl, jwks, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(tenant_id)
         .bind(&app.id)
@@ -99,6 +115,9 @@ impl ApplicationStore for PostgresStore {
         .bind(json::encode(&app.post_logout_redirect_uris)?)
         .bind(app.third_party)
         .bind(app.builtin)
+        .bind(app.refresh_token_absolute_ttl.map(i64::from))
+        .bind(app.refresh_token_idle_ttl.map(i64::from))
+        .bind(&app.jwks)
         .bind(app.created_at)
         .bind(app.updated_at)
         .execute(&mut *tx)
@@ -241,12 +260,16 @@ impl ApplicationStore for PostgresStore {
         let mut tx = self.pool.begin().await.map_err(from_sqlx)?;
         let updated = sqlx::query(
             "UPDATE applications SET name = $1, redirect_uris = $2, post_logout_redirect_uris = $3, \
-             third_party = $4, updated_at = $5 WHERE tenant_id = $6 AND id = $7",
+             third_party = $4, refresh_token_absolute_ttl = $5, refresh_token_idle_ttl = $6, \
+             jwks = $7, updated_at = $8 WHERE tenant_id = $9 AND id = $10",
         )
         .bind(&app.name)
         .bind(json::encode(&app.redirect_uris)?)
         .bind(json::encode(&app.post_logout_redirect_uris)?)
         .bind(app.third_party)
+        .bind(app.refresh_token_absolute_ttl.map(i64::from))
+        .bind(app.refresh_token_idle_ttl.map(i64::from))
+        .bind(&app.jwks)
         .bind(app.updated_at)
         .bind(tenant_id)
         .bind(&app.id)

@@ -61,6 +61,7 @@ fn code_from_row(row: &PgRow) -> StoreResult<AuthorizationCode> {
 
 fn refresh_token_from_row(row: &PgRow) -> StoreResult<RefreshToken> {
     let scopes: String = row.try_get("scopes").map_err(from_sqlx)?;
+    let amr: String = row.try_get("amr").map_err(from_sqlx)?;
     Ok(RefreshToken {
         token_hash: row.try_get("token_hash").map_err(from_sqlx)?,
         family_id: row.try_get("family_id").map_err(from_sqlx)?,
@@ -69,6 +70,9 @@ fn refresh_token_from_row(row: &PgRow) -> StoreResult<RefreshToken> {
         session_id: row.try_get("session_id").map_err(from_sqlx)?,
         scopes: json::decode(&scopes, "refresh_tokens.scopes")?,
         resource: row.try_get("resource").map_err(from_sqlx)?,
+        auth_time: row.try_get("auth_time").map_err(from_sqlx)?,
+        amr: json::decode(&amr, "refresh_tokens.amr")?,
+        acr: row.try_get("acr").map_err(from_sqlx)?,
         created_at: row.try_get("created_at").map_err(from_sqlx)?,
         expires_at: row.try_get("expires_at").map_err(from_sqlx)?,
         idle_expires_at: row.try_get("idle_expires_at").map_err(from_sqlx)?,
@@ -84,8 +88,9 @@ async fn insert_refresh_token_on(
 ) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO refresh_tokens (tenant_id, token_hash, family_id, client_id, user_id, \
-         session_id, scopes, resource, created_at, expires_at, idle_expires_at, used_at, \
-         revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         session_id, scopes, resource, auth_time, amr, acr, created_at, expires_at, \
+         idle_expires_at, used_at, revoked_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(tenant_id)
     .bind(&token.token_hash)
@@ -95,6 +100,9 @@ async fn insert_refresh_token_on(
     .bind(&token.session_id)
     .bind(json::encode(&token.scopes)?)
     .bind(&token.resource)
+    .bind(token.auth_time)
+    .bind(json::encode(&token.amr)?)
+    .bind(&token.acr)
     .bind(token.created_at)
     .bind(token.expires_at)
     .bind(token.idle_expires_at)
@@ -470,6 +478,12 @@ impl GrantStore for PostgresStore {
             ),
             ("DELETE FROM interactions WHERE expires_at <= $1", now),
             ("DELETE FROM revoked_grants WHERE expires_at <= $1", now),
+            // Replay records of client assertions (`ClientAssertionStore`) that could no
+            // longer be accepted anyway.
+            (
+                "DELETE FROM client_assertion_jtis WHERE expires_at <= $1",
+                now,
+            ),
         ];
         for (sql, cutoff) in statements {
             deleted += sqlx::query(sql)

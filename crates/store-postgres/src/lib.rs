@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 mod applications;
+mod assertions;
 mod error;
 mod grants;
 mod hot;

@@ -141,6 +141,9 @@ async fn seed_client(store: &PostgresStore) {
         third_party: false,
         builtin: false,
         resource_grants: Vec::new(),
+        refresh_token_absolute_ttl: None,
+        refresh_token_idle_ttl: None,
+        jwks: None,
         created_at: 1,
         updated_at: 1,
     };
@@ -229,4 +232,60 @@ async fn hot_reads_recover_from_terminated_connections() {
         store.find_client("t1", "app-1").await,
         Err(StoreError::Unavailable(_))
     ));
+}
+
+/// Rows written before migration 0006 still load after it: a refresh token with no recorded
+/// authentication, an application with the default lifetimes and no JWK Set.
+#[tokio::test]
+async fn rows_from_before_migration_0006_still_load() {
+    use gatehouse_store::RefreshTokenStore;
+    let database = testing::empty_database().await;
+    let old = std::env::temp_dir().join(format!("{}-migrations", database.name()));
+    std::fs::create_dir(&old).unwrap();
+    let source = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+    for entry in std::fs::read_dir(source).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if name.as_str() < "0006" {
+            std::fs::copy(entry.path(), old.join(&name)).unwrap();
+        }
+    }
+    let mut conn = sqlx::PgConnection::connect(database.url()).await.unwrap();
+    let migrator = sqlx::migrate::Migrator::new(old.as_path()).await.unwrap();
+    std::fs::remove_dir_all(&old).unwrap();
+    migrator.run(&mut conn).await.unwrap();
+    for sql in [
+        "INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'acme', 1)",
+        "INSERT INTO applications (tenant_id, id, name, app_type, redirect_uris, \
+         post_logout_redirect_uris, third_party, builtin, created_at, updated_at) \
+         VALUES ('t1', 'app-1', 'App', 'web', '[]', '[]', false, false, 1, 1)",
+        "INSERT INTO users (tenant_id, id, username, email_verified, disabled, created_at, \
+         updated_at) VALUES ('t1', 'u-1', 'alice', false, false, 1, 1)",
+        "INSERT INTO refresh_tokens (tenant_id, token_hash, family_id, client_id, user_id, \
+         scopes, created_at, expires_at, idle_expires_at) \
+         VALUES ('t1', '\\x01', 'g-1', 'app-1', 'u-1', '[\"openid\"]', 1, 100, 50)",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+    let _ = conn.close().await;
+    let store = PostgresStore::connect(database.url(), &StoreOptions::default())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let app = store
+        .find_application("t1", "app-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            app.refresh_token_absolute_ttl,
+            app.refresh_token_idle_ttl,
+            app.jwks
+        ),
+        (None, None, None)
+    );
+    let token = store.find_refresh_token("t1", &[1]).await.unwrap().unwrap();
+    assert_eq!((token.auth_time, token.amr, token.acr), (0, vec![], None));
+    assert_eq!(token.scopes, ["openid"]);
 }

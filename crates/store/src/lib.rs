@@ -279,6 +279,7 @@ pub trait Store:
     + ThrottleStore
     + InteractionStore
     + ConsentStore
+    + ClientAssertionStore
 {
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
@@ -509,4 +510,24 @@ pub trait ConsentStore: Send + Sync {
         user_id: &str,
         client_id: &str,
     ) -> StoreResult<()>;
+}
+
+/// The `jti`s of client assertions already accepted (RFC 7523 §3 item 7, checklist P-23), so an
+/// assertion is accepted once: kept in the database, every replica refuses a replay. A record
+/// lives until the assertion could no longer be accepted anyway;
+/// [`GrantStore::delete_expired_grants_data`] also deletes the expired ones.
+#[async_trait]
+pub trait ClientAssertionStore: Send + Sync {
+    /// Records that the client used `jti`, until `expires_at`. Returns `true` when the `jti`
+    /// is new for this client (or its earlier record expired at or before `now`), `false` on
+    /// a replay. Atomic: of any number of concurrent calls with one `(client_id, jti)`, exactly
+    /// one gets `true`. `Conflict` when the client does not exist.
+    async fn record_assertion_jti(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        jti: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> StoreResult<bool>;
 }

@@ -79,6 +79,23 @@ pub struct Application {
     pub third_party: bool,
     /// API resources this application may obtain tokens for.
     pub resource_grants: Vec<ResourceGrant>,
+    /// How the client authenticates at the token, introspection and revocation endpoints:
+    /// `none` (public types), `private_key_jwt` (a JWK Set is registered; secrets added later
+    /// work too) or `client_secret_basic` (`client_secret_post` works too).
+    #[serde(default)]
+    pub token_endpoint_auth_method: String,
+    /// Absolute lifetime of a refresh token family in seconds, counted from its first token.
+    /// Absent: the server default (30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_absolute_ttl: Option<u32>,
+    /// A refresh token unused for this long (seconds) dies. Absent: the server default
+    /// (14 days, never beyond the absolute lifetime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_idle_ttl: Option<u32>,
+    /// The public JWK Set whose keys sign the client's `private_key_jwt` assertions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub jwks: Option<serde_json::Value>,
     /// Built-in applications cannot be deleted.
     pub builtin: bool,
     /// Creation time.
@@ -109,6 +126,22 @@ pub struct CreateApplication {
     /// API resources this application may obtain tokens for.
     #[serde(default)]
     pub resource_grants: Vec<ResourceGrant>,
+    /// Absolute lifetime of a refresh token family in seconds (60..=31622400, 366 days),
+    /// counted from its first token; rotation never extends it. Absent: the server default
+    /// (30 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_absolute_ttl: Option<u32>,
+    /// A refresh token unused for this long (seconds, 60..=31622400, at most the absolute
+    /// lifetime) dies. Absent: the server default (14 days, never beyond the absolute lifetime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_idle_ttl: Option<u32>,
+    /// A public JWK Set (`{"keys": [...]}`: EC P-256 keys for ES256 or RSA keys of 2048 bits
+    /// or more for RS256, each with a `kid`, no private members) whose keys sign the client's
+    /// `private_key_jwt` assertions (RFC 7523). Confidential types only; such an application
+    /// gets no first client secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub jwks: Option<serde_json::Value>,
 }
 
 /// Answer of `POST /api/applications`: the application and, for confidential types, its first
@@ -144,6 +177,42 @@ pub struct UpdateApplication {
     /// New resource grants (replaces the list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_grants: Option<Vec<ResourceGrant>>,
+    /// New absolute refresh token lifetime in seconds; `null` returns to the server default.
+    /// Applies to families started from now on.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>))]
+    pub refresh_token_absolute_ttl: Option<Option<u32>>,
+    /// New idle refresh token lifetime in seconds, applied from each family's next rotation;
+    /// `null` returns to the server default.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u32>))]
+    pub refresh_token_idle_ttl: Option<Option<u32>>,
+    /// New public JWK Set for `private_key_jwt` (replaces the set); `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub jwks: Option<Option<serde_json::Value>>,
+}
+
+/// Reads a field that is present, even as `null`, as `Some`: a PATCH body then tells an
+/// absent field (keep the value) from `null` (reset it).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// A page of applications.
@@ -367,4 +436,32 @@ pub struct UserList {
     /// Pass as `after` to get the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_application_tells_absent_from_null() {
+        let absent: UpdateApplication = serde_json::from_str("{}").unwrap();
+        assert_eq!(absent.refresh_token_idle_ttl, None);
+        assert_eq!(absent.jwks, None);
+        let reset: UpdateApplication =
+            serde_json::from_str(r#"{"refresh_token_idle_ttl": null, "jwks": null}"#).unwrap();
+        assert_eq!(reset.refresh_token_idle_ttl, Some(None));
+        assert_eq!(reset.jwks, Some(None));
+        let set: UpdateApplication =
+            serde_json::from_str(r#"{"refresh_token_absolute_ttl": 3600}"#).unwrap();
+        assert_eq!(set.refresh_token_absolute_ttl, Some(Some(3600)));
+        // Round trip: `null` is written back as `null`, absent stays absent.
+        let text = serde_json::to_string(&reset).unwrap();
+        assert_eq!(text, r#"{"refresh_token_idle_ttl":null,"jwks":null}"#);
+        assert!(serde_json::from_str::<UpdateApplication>(r#"{"jwks": 5}"#).is_ok());
+        assert!(
+            serde_json::from_str::<UpdateApplication>(r#"{"refresh_token_idle_ttl": "5"}"#)
+                .is_err()
+        );
+    }
 }

@@ -164,6 +164,9 @@ pub struct ProviderMetadata {
     pub id_token_signing_alg_values_supported: Vec<String>,
     /// Client authentication methods at the token endpoint.
     pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// Algorithms accepted for `private_key_jwt` client assertions (also at the introspection
+    /// and revocation endpoints).
+    pub token_endpoint_auth_signing_alg_values_supported: Vec<String>,
     /// Client authentication methods at the introspection endpoint.
     pub introspection_endpoint_auth_methods_supported: Vec<String>,
     /// Client authentication methods at the revocation endpoint.

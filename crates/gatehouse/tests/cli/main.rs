@@ -12,6 +12,7 @@
     clippy::indexing_slicing
 )]
 
+mod apps;
 mod common;
 mod contract;
 mod master_key;

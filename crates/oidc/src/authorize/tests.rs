@@ -80,6 +80,9 @@ async fn fixture() -> Fixture {
             post_logout_redirect_uris: Vec::new(),
             third_party: false,
             resource_grants: grants,
+            refresh_token_absolute_ttl: None,
+            refresh_token_idle_ttl: None,
+            jwks: None,
         };
         engine
             .create_application(&tenant, body)

@@ -17,7 +17,7 @@
 //! Both are public values, so the binding reveals nothing the front channel did not.
 
 use super::UserGrantTokens;
-use super::refresh_token::new_refresh_token;
+use super::refresh_token::first_refresh_token;
 use crate::authorize::AuthorizationRequest;
 use crate::id_token::NewIdToken;
 use crate::params::Params;
@@ -220,14 +220,7 @@ impl Engine {
             .ok_or_else(|| invalid_grant("the user is gone or disabled"))?;
         let has_scope = |scope: &str| code.scopes.iter().any(|s| s == scope);
         let refresh_token = if has_scope("offline_access") {
-            let (token, record) = new_refresh_token(
-                &code.grant_id,
-                client,
-                &user.id,
-                &code.scopes,
-                code.resource.as_deref(),
-                now,
-            );
+            let (token, record) = first_refresh_token(&code, client, now);
             self.store
                 .insert_refresh_token(tenant.id(), &record)
                 .await?;

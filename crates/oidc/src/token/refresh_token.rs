@@ -9,24 +9,114 @@
 //!                                        Expired | Revoked | NotFound: invalid_grant
 //! ```
 //!
-//! A family keeps the absolute limit of its first token; each rotation moves the idle limit.
+//! A family keeps the absolute limit of its first token (the application's absolute lifetime
+//! counted from the code's redemption); each rotation moves the idle limit, never past it. Every
+//! token of a family carries the authentication of the grant (`auth_time`, `amr`, `acr`), so
+//! the ID token of a refresh describes the same authentication as the first one (OIDC Core
+//! §12.2).
+//!
+//! ```text
+//!  family start (code redeemed at t0): expires_at = t0 + absolute, idle_expires_at = t0 + idle
+//!  rotation at t:                      expires_at kept,  idle_expires_at = min(t + idle, expires_at)
+//! ```
 
 use super::UserGrantTokens;
 use crate::id_token::NewIdToken;
 use crate::params::{Params, split_scope};
 use crate::{Engine, ErrorCode, OAuthError, TenantContext};
-use gatehouse_core::{Application, RefreshToken, RotateOutcome};
+use gatehouse_core::{Application, AuthorizationCode, RefreshToken, RotateOutcome};
 use gatehouse_crypto::{random_token, sha256};
 use gatehouse_types::oauth::TokenResponse;
 
 /// The grant type value.
 pub const GRANT_TYPE: &str = "refresh_token";
 
-/// Absolute lifetime of a refresh token family (seconds): 30 days.
+/// Absolute lifetime of a refresh token family (seconds) unless the application sets its
+/// own: 30 days.
 pub const REFRESH_TOKEN_LIFETIME: i64 = 30 * 86_400;
 
-/// A refresh token dies when unused for this long (seconds): 14 days.
+/// A refresh token dies when unused for this long (seconds) unless the application sets its
+/// own: 14 days.
 pub const REFRESH_TOKEN_IDLE: i64 = 14 * 86_400;
+
+/// Lifetimes an application may set (seconds): one minute to 366 days.
+pub const REFRESH_TOKEN_TTL_RANGE: std::ops::RangeInclusive<u32> = 60..=366 * 86_400;
+
+/// The absolute and idle lifetimes (seconds) of the application's refresh token families.
+pub fn refresh_token_lifetimes(client: &Application) -> (i64, i64) {
+    let absolute = client
+        .refresh_token_absolute_ttl
+        .map_or(REFRESH_TOKEN_LIFETIME, i64::from);
+    let idle = client
+        .refresh_token_idle_ttl
+        .map_or(REFRESH_TOKEN_IDLE, i64::from);
+    (absolute, idle)
+}
+
+/// Checks an application's refresh token lifetimes (`None`: the default), returning
+/// `(field, message)` for each problem. An idle lifetime longer than the absolute one is
+/// refused when it is set explicitly; the default idle lifetime is just capped by a shorter
+/// absolute one. `blame_absolute` names the absolute lifetime as the culprit when only it
+/// was changed (an update lowering it below the stored idle lifetime).
+pub fn check_refresh_token_lifetimes(
+    absolute: Option<u32>,
+    idle: Option<u32>,
+    blame_absolute: bool,
+) -> Vec<(&'static str, String)> {
+    let mut errors = Vec::new();
+    let (low, high) = (
+        REFRESH_TOKEN_TTL_RANGE.start(),
+        REFRESH_TOKEN_TTL_RANGE.end(),
+    );
+    let range = format!("must be between {low} and {high} seconds");
+    for (field, value) in [
+        ("refresh_token_absolute_ttl", absolute),
+        ("refresh_token_idle_ttl", idle),
+    ] {
+        if value.is_some_and(|seconds| !REFRESH_TOKEN_TTL_RANGE.contains(&seconds)) {
+            errors.push((field, range.clone()));
+        }
+    }
+    if errors.is_empty()
+        && let Some(idle) = idle
+    {
+        let absolute = absolute.map_or(REFRESH_TOKEN_LIFETIME, i64::from);
+        if i64::from(idle) > absolute {
+            errors.push(if blame_absolute {
+                (
+                    "refresh_token_absolute_ttl",
+                    format!("must not be shorter than refresh_token_idle_ttl ({idle} seconds)"),
+                )
+            } else {
+                (
+                    "refresh_token_idle_ttl",
+                    format!(
+                        "must not exceed the absolute lifetime (refresh_token_absolute_ttl, \
+                         {absolute} seconds)"
+                    ),
+                )
+            });
+        }
+    }
+    errors
+}
+
+/// Checks the lifetimes an update leaves: `stored` is `(absolute, idle)` as stored, `changes`
+/// the update's (`None`: kept, `Some(None)`: back to the default). Blames the field the update
+/// names; nothing to check when it names neither.
+pub fn check_refresh_token_lifetime_update(
+    stored: (Option<u32>, Option<u32>),
+    changes: (Option<Option<u32>>, Option<Option<u32>>),
+) -> Vec<(&'static str, String)> {
+    match changes {
+        (None, None) => Vec::new(),
+        (absolute, idle) => check_refresh_token_lifetimes(
+            absolute.unwrap_or(stored.0),
+            idle.unwrap_or(stored.1),
+            idle.is_none(),
+        ),
+    }
+}
 
 fn invalid_grant(detail: &str) -> OAuthError {
     OAuthError::new(
@@ -36,31 +126,60 @@ fn invalid_grant(detail: &str) -> OAuthError {
     .with_detail(detail.to_owned())
 }
 
-/// A new refresh token (returned) and its record (to store): the first of a family.
-pub(crate) fn new_refresh_token(
-    family_id: &str,
+/// A new random token (returned) and the hash it is stored under.
+fn new_token() -> (String, Vec<u8>) {
+    let token = random_token(32);
+    let hash = sha256(token.as_bytes()).to_vec();
+    (token, hash)
+}
+
+/// The first refresh token of the family a redeemed code starts (returned) and its record (to
+/// store): the code's grant, scopes, resource and authentication, the client's lifetimes.
+pub(crate) fn first_refresh_token(
+    code: &AuthorizationCode,
     client: &Application,
-    user_id: &str,
-    scopes: &[String],
-    resource: Option<&str>,
     now: i64,
 ) -> (String, RefreshToken) {
-    let token = random_token(32);
-    let expires_at = now.saturating_add(REFRESH_TOKEN_LIFETIME);
+    let (token, token_hash) = new_token();
+    let (absolute, idle) = refresh_token_lifetimes(client);
+    let expires_at = now.saturating_add(absolute);
     let record = RefreshToken {
-        token_hash: sha256(token.as_bytes()).to_vec(),
-        family_id: family_id.to_owned(),
+        token_hash,
+        family_id: code.grant_id.clone(),
         client_id: client.id.clone(),
-        user_id: user_id.to_owned(),
+        user_id: code.user_id.clone(),
         // Issued for offline_access: the family outlives the browser session.
         session_id: None,
-        scopes: scopes.to_vec(),
-        resource: resource.map(str::to_owned),
+        scopes: code.scopes.clone(),
+        resource: code.resource.clone(),
+        auth_time: code.auth_time,
+        amr: code.amr.clone(),
+        acr: code.acr.clone(),
         created_at: now,
         expires_at,
-        idle_expires_at: now.saturating_add(REFRESH_TOKEN_IDLE).min(expires_at),
+        idle_expires_at: now.saturating_add(idle).min(expires_at),
         used_at: None,
         revoked_at: None,
+    };
+    (token, record)
+}
+
+/// The successor of `old` (returned) and its record (to store): everything but the secret and
+/// the idle limit is inherited, so rotation never extends the family's absolute end.
+fn rotated_refresh_token(
+    old: &RefreshToken,
+    client: &Application,
+    now: i64,
+) -> (String, RefreshToken) {
+    let (token, token_hash) = new_token();
+    let (_, idle) = refresh_token_lifetimes(client);
+    let record = RefreshToken {
+        token_hash,
+        created_at: now,
+        idle_expires_at: now.saturating_add(idle).min(old.expires_at),
+        used_at: None,
+        revoked_at: None,
+        ..old.clone()
     };
     (token, record)
 }
@@ -139,18 +258,8 @@ impl Engine {
             .filter(|user| !user.disabled)
             .ok_or_else(|| invalid_grant("the user is gone or disabled"))?;
         let now = self.now();
-        let (token, mut new) = new_refresh_token(
-            &old.family_id,
-            client,
-            &user.id,
-            // RFC 6749 §6: the new refresh token's scope is identical to the old one's.
-            &old.scopes,
-            old.resource.as_deref(),
-            now,
-        );
-        new.session_id = old.session_id.clone();
-        new.expires_at = old.expires_at;
-        new.idle_expires_at = new.idle_expires_at.min(old.expires_at);
+        // RFC 6749 §6: the new refresh token's scope is identical to the old one's.
+        let (token, new) = rotated_refresh_token(&old, client, now);
         match self
             .store
             .rotate_refresh_token(tenant.id(), &old_hash, &new, now)
@@ -172,11 +281,15 @@ impl Engine {
             RotateOutcome::Revoked => return Err(invalid_grant("refresh token revoked")),
             RotateOutcome::NotFound => return Err(invalid_grant("unknown refresh token")),
         }
-        // OIDC Core §12.2: no nonce; the authentication time is not kept with the family.
+        // OIDC Core §12.2: iss, sub, aud, auth_time (and amr, acr) as in the first ID token;
+        // no nonce. An auth_time of 0 was never recorded (tokens from before migration 0006).
         let id_token = scopes.iter().any(|s| s == "openid").then(|| NewIdToken {
             sub: &user.id,
             client_id: &client.id,
+            auth_time: (old.auth_time > 0).then_some(old.auth_time),
             sid: old.session_id.as_deref(),
+            amr: &old.amr,
+            acr: old.acr.as_deref(),
             ..NewIdToken::default()
         });
         self.issue_user_tokens(

@@ -27,6 +27,8 @@ use gatehouse_types::management::{
 };
 use std::sync::Arc;
 
+mod assertions;
+
 const NOW: i64 = 1_700_000_000;
 const VERIFIER: &str = "dBjftJeZ4CVP-mJ92ZH1kN8ZKT4KC5tzkdBNEvhMADk";
 const WEB_URI: &str = "https://app.example/cb";
@@ -44,6 +46,7 @@ impl Client {
         UnverifiedClientCredentials {
             client_id: self.id.clone(),
             secret: self.secret.clone().map(RedactedString::from),
+            assertion: None,
             method: if self.secret.is_some() {
                 AuthMethod::ClientSecretPost
             } else {
@@ -105,6 +108,9 @@ async fn fixture() -> Fixture {
             post_logout_redirect_uris: Vec::new(),
             third_party: false,
             resource_grants: grants,
+            refresh_token_absolute_ttl: None,
+            refresh_token_idle_ttl: None,
+            jwks: None,
         };
         let created = engine.create_application(&tenant, body).await.unwrap();
         Client {
@@ -658,4 +664,251 @@ async fn userinfo_refuses_other_tokens() {
         .await
         .unwrap_err();
     assert_eq!(error.code(), Some("invalid_token"));
+}
+
+/// A web client registered with `body`'s settings (name, type and redirect URI filled in).
+async fn web_client(fx: &Fixture, body: CreateApplication) -> Client {
+    let created = fx
+        .engine
+        .create_application(
+            &fx.tenant,
+            CreateApplication {
+                name: "configured app".into(),
+                app_type: ApplicationType::Web,
+                redirect_uris: vec![WEB_URI.into()],
+                ..body
+            },
+        )
+        .await
+        .unwrap();
+    Client {
+        id: created.application.id,
+        secret: created.client_secret,
+    }
+}
+
+fn blank_application() -> CreateApplication {
+    CreateApplication {
+        name: String::new(),
+        app_type: ApplicationType::Web,
+        redirect_uris: Vec::new(),
+        post_logout_redirect_uris: Vec::new(),
+        third_party: false,
+        resource_grants: Vec::new(),
+        refresh_token_absolute_ttl: None,
+        refresh_token_idle_ttl: None,
+        jwks: None,
+    }
+}
+
+/// The stored record of a refresh token.
+async fn stored_refresh_token(fx: &Fixture, token: &str) -> gatehouse_core::RefreshToken {
+    fx.engine
+        .store
+        .find_refresh_token(fx.tenant.id(), &sha256(token.as_bytes()))
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// OIDC Core §12.2: a refreshed ID token has the iss, sub, aud, auth_time, amr and acr of the
+/// first one, across several rotations, and no nonce; a token issued in a session carries its
+/// sid; a token stored before auth_time was recorded (0) gets none rather than a wrong one.
+#[tokio::test]
+async fn refreshed_id_tokens_keep_the_original_authentication() {
+    let fx = fixture().await;
+    let mfa = Session {
+        id: "session-mfa".into(),
+        secret_hash: sha256(b"mfa cookie").to_vec(),
+        auth_time: NOW - 300,
+        amr: vec!["pwd".into(), "otp".into()],
+        acr: Some("urn:gatehouse:acr:mfa".into()),
+        ..fx.session.clone()
+    };
+    fx.engine
+        .store
+        .insert_session(fx.tenant.id(), &mfa)
+        .await
+        .unwrap();
+    let request = authorize(&fx, &fx.web, &[]).await;
+    let code = fx
+        .engine
+        .issue_authorization_code(&fx.tenant, &request, &fx.user, &mfa)
+        .await
+        .unwrap();
+    let first = redeem(&fx, &fx.web, &code).await.unwrap().response;
+    let original = id_claims(&fx, first.id_token.as_deref().unwrap()).await;
+    assert_eq!(original.auth_time, Some(NOW - 300));
+    assert_eq!(original.amr, ["pwd", "otp"]);
+    assert_eq!(original.acr.as_deref(), Some("urn:gatehouse:acr:mfa"));
+
+    let mut refresh_token = first.refresh_token.unwrap();
+    for round in 1..=3 {
+        fx.clock.advance(3600);
+        let response = refresh(&fx, &fx.web, &refresh_token, &[])
+            .await
+            .unwrap()
+            .response;
+        let claims = id_claims(&fx, response.id_token.as_deref().unwrap()).await;
+        assert_eq!(
+            (&claims.iss, &claims.sub, &claims.aud),
+            (&original.iss, &original.sub, &original.aud),
+            "round {round}"
+        );
+        assert_eq!(claims.auth_time, original.auth_time, "round {round}");
+        assert_eq!(claims.amr, original.amr, "round {round}");
+        assert_eq!(claims.acr, original.acr, "round {round}");
+        assert_eq!(claims.nonce, None, "round {round}");
+        assert_eq!(
+            claims.iat,
+            NOW + 3600 * round,
+            "round {round}: a fresh token"
+        );
+        // An offline family outlives the browser session: no sid.
+        assert_eq!(claims.sid, None, "round {round}");
+        refresh_token = response.refresh_token.unwrap();
+        let stored = stored_refresh_token(&fx, &refresh_token).await;
+        assert_eq!(
+            (stored.auth_time, stored.amr, stored.acr),
+            (NOW - 300, original.amr.clone(), original.acr.clone()),
+            "round {round}: carried across rotation"
+        );
+    }
+
+    // Tokens bound to a session carry its sid; tokens from before migration 0006 (auth_time
+    // 0, no amr) give ID tokens without auth_time.
+    let now = fx.engine.now();
+    for (label, session_id, auth_time) in [
+        ("in session", Some(SESSION_ID), NOW - 5),
+        ("legacy", None, 0),
+    ] {
+        let token = format!("rt-{label}");
+        let record = gatehouse_core::RefreshToken {
+            token_hash: sha256(token.as_bytes()).to_vec(),
+            family_id: format!("family-{label}"),
+            client_id: fx.web.id.clone(),
+            user_id: fx.user.id.clone(),
+            session_id: session_id.map(str::to_owned),
+            scopes: vec!["openid".into(), "offline_access".into()],
+            resource: None,
+            auth_time,
+            amr: if auth_time > 0 {
+                vec!["pwd".into()]
+            } else {
+                vec![]
+            },
+            acr: None,
+            created_at: now,
+            expires_at: now + 3600,
+            idle_expires_at: now + 600,
+            used_at: None,
+            revoked_at: None,
+        };
+        fx.engine
+            .store
+            .insert_refresh_token(fx.tenant.id(), &record)
+            .await
+            .unwrap();
+        let response = refresh(&fx, &fx.web, &token, &[]).await.unwrap().response;
+        let claims = id_claims(&fx, response.id_token.as_deref().unwrap()).await;
+        assert_eq!(claims.sid.as_deref(), session_id, "{label}");
+        assert_eq!(
+            claims.auth_time,
+            (auth_time > 0).then_some(auth_time),
+            "{label}"
+        );
+        assert_eq!(claims.amr, record.amr, "{label}");
+        let access = fx
+            .engine
+            .verify_access_token(&fx.tenant, &response.access_token)
+            .await
+            .unwrap();
+        assert_eq!(access.sid.as_deref(), session_id, "{label}");
+    }
+}
+
+/// T-06 per application: each app's refresh tokens die after its own idle and absolute
+/// limits (one app on the defaults, one with short ones), and rotation never moves the
+/// family's absolute end.
+#[tokio::test]
+async fn refresh_token_lifetimes_are_per_application() {
+    let fx = fixture().await;
+    let short = web_client(
+        &fx,
+        CreateApplication {
+            refresh_token_absolute_ttl: Some(3600),
+            refresh_token_idle_ttl: Some(600),
+            ..blank_application()
+        },
+    )
+    .await;
+    let start = fx.engine.now();
+    let issue = async |client: &Client| {
+        let code = code_for(&fx, client, &[]).await;
+        redeem(&fx, client, &code)
+            .await
+            .unwrap()
+            .response
+            .refresh_token
+            .unwrap()
+    };
+    let default_rt = issue(&fx.web).await;
+    let short_rt = issue(&short).await;
+    let stored = stored_refresh_token(&fx, &default_rt).await;
+    assert_eq!(
+        (stored.expires_at, stored.idle_expires_at),
+        (start + 30 * 86_400, start + 14 * 86_400),
+        "server defaults"
+    );
+    let stored = stored_refresh_token(&fx, &short_rt).await;
+    assert_eq!(
+        (stored.expires_at, stored.idle_expires_at),
+        (start + 3600, start + 600),
+        "the short app's own limits"
+    );
+
+    // Idle: 601 s without use kills the short app's token, not the default app's.
+    fx.clock.advance(601);
+    assert_eq!(
+        code_of(refresh(&fx, &short, &short_rt, &[]).await),
+        ErrorCode::InvalidGrant
+    );
+    let default_rt = refresh(&fx, &fx.web, &default_rt, &[])
+        .await
+        .unwrap()
+        .response
+        .refresh_token
+        .unwrap();
+    let stored = stored_refresh_token(&fx, &default_rt).await;
+    assert_eq!(stored.expires_at, start + 30 * 86_400, "absolute end kept");
+    assert_eq!(stored.idle_expires_at, start + 601 + 14 * 86_400);
+
+    // Absolute: used every 500 s, the short family still ends 3600 s after it started.
+    let family_start = fx.engine.now();
+    let mut rt = issue(&short).await;
+    for step in 1..=7 {
+        fx.clock.advance(500);
+        rt = refresh(&fx, &short, &rt, &[])
+            .await
+            .unwrap_or_else(|e| panic!("step {step}: {e}"))
+            .response
+            .refresh_token
+            .unwrap();
+        let stored = stored_refresh_token(&fx, &rt).await;
+        assert_eq!(stored.expires_at, family_start + 3600, "step {step}");
+        assert_eq!(
+            stored.idle_expires_at,
+            (family_start + 500 * step + 600).min(family_start + 3600),
+            "step {step}: idle limit moves, capped by the absolute end"
+        );
+    }
+    fx.clock.advance(100);
+    assert_eq!(fx.engine.now(), family_start + 3600);
+    assert_eq!(
+        code_of(refresh(&fx, &short, &rt, &[]).await),
+        ErrorCode::InvalidGrant,
+        "used within its idle limit, but past the absolute one"
+    );
+    // The default app's family lives on at the same time.
+    assert!(refresh(&fx, &fx.web, &default_rt, &[]).await.is_ok());
 }

@@ -1,5 +1,6 @@
-//! `/api/applications`: register, read, change and delete applications (OAuth clients), and
-//! rotate their client secrets. Each handler extracts, calls the engine, maps the outcome.
+//! `/api/applications`: register, read, change and delete applications (OAuth clients), with
+//! their refresh token lifetimes and `private_key_jwt` keys, and rotate their client secrets.
+//! Each handler extracts, calls the engine, maps the outcome.
 
 use super::json::{ApiJson, ApiQuery};
 use super::{ListQuery, audit};
@@ -17,12 +18,14 @@ use gatehouse_types::management::{
 use gatehouse_types::problem::Problem;
 
 /// Registers an application; confidential types (`web`, `m2m`) get their first client secret,
-/// shown only in this answer.
+/// shown only in this answer, unless they register a public JWK Set (`jwks`) to authenticate
+/// with `private_key_jwt`. `refresh_token_absolute_ttl` and `refresh_token_idle_ttl` set the
+/// application's own refresh token lifetimes (the idle one at most the absolute one).
 #[utoipa::path(
     post, path = "/api/applications", tag = "applications",
     request_body = CreateApplication,
     responses(
-        (status = 201, description = "The application, with its first secret for confidential types", body = CreatedApplication),
+        (status = 201, description = "The application, with its first secret for confidential types without a JWK Set", body = CreatedApplication),
         (status = 400, description = "The body is not JSON of the expected shape", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or an invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The token lacks the `all` scope", body = Problem, content_type = "application/problem+json"),
@@ -93,7 +96,8 @@ pub async fn get(
     Ok(json_no_store(StatusCode::OK, &app))
 }
 
-/// Changes the given fields of an application; lists given replace the stored ones.
+/// Changes the given fields of an application; lists given replace the stored ones. `null`
+/// returns a refresh token lifetime to the server default, and removes the JWK Set.
 #[utoipa::path(
     patch, path = "/api/applications/{id}", tag = "applications",
     params(("id" = String, Path, description = "The application's client_id")),

@@ -215,6 +215,9 @@ async fn web_app(server: &TestServer, third_party: bool) -> (String, String) {
                 post_logout_redirect_uris: vec![LOGOUT_REDIRECT.to_owned()],
                 third_party,
                 resource_grants: vec![],
+                refresh_token_absolute_ttl: None,
+                refresh_token_idle_ttl: None,
+                jwks: None,
             },
         )
         .await

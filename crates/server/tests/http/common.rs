@@ -203,6 +203,9 @@ impl TestServer {
                     post_logout_redirect_uris: vec![],
                     third_party: false,
                     resource_grants: grants,
+                    refresh_token_absolute_ttl: None,
+                    refresh_token_idle_ttl: None,
+                    jwks: None,
                 },
             )
             .await

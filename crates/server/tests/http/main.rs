@@ -9,6 +9,7 @@
 )]
 
 mod browser;
+mod client_auth;
 mod common;
 mod management;
 mod oauth;

@@ -886,3 +886,122 @@ async fn deleting_an_application_kills_its_tokens() {
         .await;
     assert_eq!(response.status(), 401);
 }
+
+/// Refresh token lifetimes per application round-trip through the Management API; an idle
+/// lifetime longer than the absolute one (or one out of bounds) is refused with a 422 naming
+/// the field, and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_token_lifetimes_round_trip_through_the_management_api() {
+    use crate::client_auth::{invalid_fields, management_call};
+    use reqwest::Method;
+    use serde_json::json;
+    let server = TestServer::start().await;
+    let admin = server.management_token().await;
+    let body = json!({
+        "name": "Short sessions",
+        "type": "web",
+        "redirect_uris": ["https://app.example/cb"],
+        "refresh_token_absolute_ttl": 86_400,
+        "refresh_token_idle_ttl": 3600,
+    });
+    let (status, created) =
+        management_call(&server, &admin, Method::POST, "/applications", Some(body)).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["refresh_token_absolute_ttl"], 86_400);
+    assert_eq!(created["refresh_token_idle_ttl"], 3600);
+    assert!(created["client_secret"].is_string());
+    let path = format!("/applications/{}", created["id"].as_str().unwrap());
+    let (status, app) = management_call(&server, &admin, Method::GET, &path, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (
+            &app["refresh_token_absolute_ttl"],
+            &app["refresh_token_idle_ttl"]
+        ),
+        (&json!(86_400), &json!(3600))
+    );
+    let (status, page) = management_call(
+        &server,
+        &admin,
+        Method::GET,
+        "/applications?limit=200",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let listed = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == app["id"])
+        .unwrap();
+    assert_eq!(listed["refresh_token_idle_ttl"], 3600);
+
+    // Refusals name the field and change nothing.
+    let refused = [
+        (
+            Method::POST,
+            "/applications".to_owned(),
+            json!({"name": "x", "type": "web", "refresh_token_absolute_ttl": 3600,
+                   "refresh_token_idle_ttl": 3601}),
+            "refresh_token_idle_ttl",
+        ),
+        (
+            Method::POST,
+            "/applications".to_owned(),
+            json!({"name": "x", "type": "web", "refresh_token_idle_ttl": 40 * 86_400}),
+            "refresh_token_idle_ttl",
+        ),
+        (
+            Method::POST,
+            "/applications".to_owned(),
+            json!({"name": "x", "type": "web", "refresh_token_absolute_ttl": 59}),
+            "refresh_token_absolute_ttl",
+        ),
+        (
+            Method::PATCH,
+            path.clone(),
+            json!({"refresh_token_idle_ttl": 86_401}),
+            "refresh_token_idle_ttl",
+        ),
+        (
+            Method::PATCH,
+            path.clone(),
+            json!({"refresh_token_absolute_ttl": 3599}),
+            "refresh_token_absolute_ttl",
+        ),
+    ];
+    for (method, at, body, field) in refused {
+        let (status, problem) =
+            management_call(&server, &admin, method, &at, Some(body.clone())).await;
+        assert_eq!(status, 422, "{body}: {problem}");
+        assert_eq!(invalid_fields(&problem), [field], "{body}");
+    }
+    let (_, unchanged) = management_call(&server, &admin, Method::GET, &path, None).await;
+    assert_eq!(unchanged, app);
+
+    // A valid change, then `null`: back to the server defaults (absent from the view).
+    let (status, changed) = management_call(
+        &server,
+        &admin,
+        Method::PATCH,
+        &path,
+        Some(json!({"refresh_token_absolute_ttl": 7200, "refresh_token_idle_ttl": 7200})),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["refresh_token_absolute_ttl"], 7200);
+    assert_eq!(changed["refresh_token_idle_ttl"], 7200);
+    let (status, reset) = management_call(
+        &server,
+        &admin,
+        Method::PATCH,
+        &path,
+        Some(json!({"refresh_token_absolute_ttl": null, "refresh_token_idle_ttl": null})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(reset.get("refresh_token_absolute_ttl").is_none(), "{reset}");
+    assert!(reset.get("refresh_token_idle_ttl").is_none(), "{reset}");
+    assert_eq!(reset["name"], "Short sessions", "other fields kept");
+}

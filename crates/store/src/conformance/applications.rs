@@ -551,3 +551,47 @@ pub async fn find_client_returns_application_and_secrets(store: Arc<dyn Store>) 
     assert_eq!(store.find_client("t1", "app-2").await.unwrap(), None);
     assert_eq!(store.find_client("t2", "app-1").await.unwrap(), None);
 }
+
+/// Refresh token lifetimes and the JWK Set survive insert, find, find_client and list, and an
+/// update changes or clears them.
+pub async fn application_client_auth_settings_roundtrip(store: Arc<dyn Store>) {
+    insert_tenants(&*store, &["t1"]).await;
+    let jwks = r#"{"keys":[{"kty":"EC","kid":"k1","use":"sig","alg":"ES256"}]}"#;
+    let app = Application {
+        refresh_token_absolute_ttl: Some(4_000_000_000),
+        refresh_token_idle_ttl: Some(60),
+        jwks: Some(jwks.to_owned()),
+        ..application("app-1", vec![])
+    };
+    store.insert_application("t1", &app).await.unwrap();
+    let plain = application("app-2", vec![]);
+    store.insert_application("t1", &plain).await.unwrap();
+    assert_eq!(
+        store.find_application("t1", "app-1").await.unwrap(),
+        Some(app.clone())
+    );
+    let (client, _) = store.find_client("t1", "app-1").await.unwrap().unwrap();
+    assert_eq!(client, app);
+    assert_eq!(
+        store
+            .list_applications("t1", &page(None, 50))
+            .await
+            .unwrap(),
+        vec![app.clone(), plain.clone()]
+    );
+
+    let changed = Application {
+        refresh_token_absolute_ttl: None,
+        refresh_token_idle_ttl: Some(7200),
+        jwks: None,
+        updated_at: 1_800_000_000,
+        ..app.clone()
+    };
+    store.update_application("t1", &changed).await.unwrap();
+    assert_eq!(
+        store.find_application("t1", "app-1").await.unwrap(),
+        Some(changed)
+    );
+    let (client, _) = store.find_client("t1", "app-2").await.unwrap().unwrap();
+    assert_eq!(client, plain);
+}

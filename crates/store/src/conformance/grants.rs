@@ -88,6 +88,9 @@ fn refresh_token(label: &str, family_id: &str, user_id: &str) -> RefreshToken {
         session_id: Some("s-1".to_owned()),
         scopes: vec!["openid".to_owned(), "offline_access".to_owned()],
         resource: None,
+        auth_time: NOW - 50,
+        amr: vec!["pwd".to_owned(), "otp".to_owned()],
+        acr: Some("urn:gatehouse:acr:mfa".to_owned()),
         created_at: NOW - 10,
         expires_at: NOW + 86_400,
         idle_expires_at: NOW + 3600,
@@ -799,4 +802,46 @@ pub async fn purge_removes_only_expired_grants_data(store: Arc<dyn Store>) {
     assert!(!store.is_grant_revoked("t1", "g-old").await.unwrap());
     assert!(store.is_grant_revoked("t1", "g-new").await.unwrap());
     assert_eq!(store.delete_expired_grants_data(NOW).await.unwrap(), 0);
+}
+
+/// The authentication a family was issued for (auth_time, amr, acr) survives insert, rotation
+/// and find, including an empty amr and no acr.
+pub async fn refresh_token_keeps_authentication(store: Arc<dyn Store>) {
+    grant_fixtures(&*store, &["t1"]).await;
+    let rt1 = refresh_token("rt-1", "g-1", "u-1");
+    store.insert_refresh_token("t1", &rt1).await.unwrap();
+    let found = store
+        .find_refresh_token("t1", &hash("rt-1"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.auth_time, found.amr.as_slice(), found.acr.as_deref()),
+        (
+            NOW - 50,
+            ["pwd".to_owned(), "otp".to_owned()].as_slice(),
+            Some("urn:gatehouse:acr:mfa")
+        )
+    );
+    let rt2 = RefreshToken {
+        auth_time: NOW - 49,
+        amr: vec![],
+        acr: None,
+        ..refresh_token("rt-2", "g-1", "u-1")
+    };
+    let outcome = store
+        .rotate_refresh_token("t1", &hash("rt-1"), &rt2, NOW)
+        .await
+        .unwrap();
+    let RotateOutcome::Rotated(old) = outcome else {
+        panic!("expected a rotation, got {outcome:?}");
+    };
+    assert_eq!(
+        (old.auth_time, old.amr.clone(), old.acr.clone()),
+        (rt1.auth_time, rt1.amr.clone(), rt1.acr.clone())
+    );
+    assert_eq!(
+        store.find_refresh_token("t1", &hash("rt-2")).await.unwrap(),
+        Some(rt2)
+    );
 }

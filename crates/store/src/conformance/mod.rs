@@ -20,6 +20,7 @@ use gatehouse_core::{
 use crate::{PageRequest, Store, StoreError};
 
 mod applications;
+mod assertions;
 mod grants;
 mod interactions;
 mod keys;
@@ -29,6 +30,7 @@ mod throttle;
 mod users;
 
 pub use applications::*;
+pub use assertions::*;
 pub use grants::*;
 pub use interactions::*;
 pub use keys::*;
@@ -108,6 +110,11 @@ macro_rules! conformance_tests {
             deleting_user_or_application_cascades_consents,
             consents_tenant_isolation,
             revoke_grants_for_client_user_revokes_one_client,
+            application_client_auth_settings_roundtrip,
+            refresh_token_keeps_authentication,
+            assertion_jti_recorded_once,
+            concurrent_assertion_jti_records_one_wins,
+            purge_removes_only_expired_assertion_jtis,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {
@@ -148,6 +155,9 @@ fn application(id: &str, grants: Vec<ResourceGrant>) -> Application {
         third_party: false,
         builtin: false,
         resource_grants: grants,
+        refresh_token_absolute_ttl: None,
+        refresh_token_idle_ttl: None,
+        jwks: None,
         created_at: 1_700_000_100,
         updated_at: 1_700_000_100,
     }

@@ -271,6 +271,8 @@ impl Engine {
         errors.into_result()?;
         self.check_identifiers_free(tenant, Some(id), username.as_deref(), email.as_deref())
             .await?;
+        let password_changed = password.is_some();
+        let newly_disabled = body.disabled == Some(true) && !user.disabled;
         if let Some(normalized) = password {
             user.password_hash = Some(self.hash_password(normalized).await?);
         }
@@ -288,7 +290,27 @@ impl Engine {
             .update_user(tenant.id(), &user)
             .await
             .map_err(user_store_error)?;
+        if password_changed || newly_disabled {
+            self.sign_out_everywhere(tenant, &user.id).await?;
+        }
         Ok(user_view(user))
+    }
+
+    /// Ends every session of the user and revokes every grant they hold (T-06, S-06): after
+    /// a password reset or when the user is disabled, on every replica at once.
+    pub async fn sign_out_everywhere(
+        &self,
+        tenant: &TenantContext,
+        user_id: &str,
+    ) -> Result<(), ManagementError> {
+        let now = self.now();
+        self.store
+            .delete_sessions_for_user(tenant.id(), user_id)
+            .await?;
+        self.store
+            .revoke_grants_for_user(tenant.id(), user_id, now)
+            .await?;
+        Ok(())
     }
 
     /// Deletes a user.

@@ -1093,3 +1093,48 @@ async fn tokens_without_resource(
     let tokens = sign_in_for_tokens(server, browser, client, "kim", &[]).await;
     tokens["access_token"].as_str().unwrap().to_owned()
 }
+
+#[tokio::test]
+async fn a_password_reset_or_disabling_ends_sessions_and_grants() {
+    let server = TestServer::start().await;
+    let client = web_app(&server, false).await;
+    let root = server.root().await;
+    for change in ["password", "disabled"] {
+        let name = format!("reset-{change}");
+        let id = user(&server, &name).await;
+        let mut browser = Browser::new(&server);
+        let tokens = sign_in_for_tokens(&server, &mut browser, &client, &name, &[]).await;
+        let body = match change {
+            "password" => gatehouse_types::management::UpdateUser {
+                password: Some("a completely new passphrase".into()),
+                ..Default::default()
+            },
+            _ => gatehouse_types::management::UpdateUser {
+                disabled: Some(true),
+                ..Default::default()
+            },
+        };
+        server.engine.update_user(&root, &id, body).await.unwrap();
+        let silent = browser
+            .get(&authorize_url(&server, &client.0, &[("prompt", "none")]))
+            .await;
+        assert_eq!(
+            assert_redirect_to_client(&silent, &server)["error"],
+            "login_required",
+            "{change}"
+        );
+        let refreshed = server
+            .post_form(
+                &server.url("/oauth2/token"),
+                Some((&client.0, &client.1)),
+                &[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+                ],
+            )
+            .await;
+        assert_eq!(refreshed.status(), 400, "{change}");
+        let (status, _) = userinfo(&server, tokens["access_token"].as_str().unwrap()).await;
+        assert_eq!(status, 401, "{change}");
+    }
+}

@@ -2,8 +2,8 @@
 //! operations as the Management API. With `--json` each command prints one JSON object.
 
 use crate::cli::{
-    AdminCommand, AppType, AppsCommand, KeysCommand, ResourcesCommand, TenantsCommand,
-    UsersCommand, UsersCreateArgs, UsersListArgs,
+    AdminCommand, AppType, AppsCommand, BootstrapArgs, KeysCommand, ResourcesCommand,
+    TenantsCommand, UsersCommand, UsersCreateArgs, UsersListArgs,
 };
 use crate::config::Settings;
 use crate::runtime;
@@ -74,11 +74,11 @@ fn read_jwks(path: &std::path::Path) -> Result<serde_json::Value, String> {
     serde_json::from_str(&text).map_err(|e| format!("--jwks {shown} is not JSON: {e}"))
 }
 
-/// The password of `users create`: from the flag, or the first line of stdin (without its
-/// line ending) with `--password-stdin`.
-fn read_password(args: &UsersCreateArgs) -> Result<Option<String>, String> {
-    if !args.password_stdin {
-        return Ok(args.password.clone());
+/// The password of `users create` and `bootstrap`: from the flag, or the first line of stdin
+/// (without its line ending) with `--password-stdin`.
+fn read_password(flag: &Option<String>, from_stdin: bool) -> Result<Option<String>, String> {
+    if !from_stdin {
+        return Ok(flag.clone());
     }
     let mut line = String::new();
     std::io::stdin()
@@ -109,7 +109,7 @@ async fn create_user(
     tenant: &TenantContext,
     args: UsersCreateArgs,
 ) -> Result<(), String> {
-    let password = read_password(&args)?;
+    let password = read_password(&args.password, args.password_stdin)?;
     let body = CreateUser {
         username: args.username,
         email: args.email,
@@ -118,6 +118,31 @@ async fn create_user(
         email_verified: Some(args.email_verified),
     };
     let user = engine.create_user(tenant, body).await.map_err(describe)?;
+    if args.json {
+        print_json(&serde_json::to_value(&user).map_err(|e| e.to_string())?)
+    } else {
+        println!("{}", user.id);
+        Ok(())
+    }
+}
+
+async fn bootstrap(
+    engine: &Engine,
+    tenant: &TenantContext,
+    args: BootstrapArgs,
+) -> Result<(), String> {
+    let password = read_password(&args.password, args.password_stdin)?;
+    let body = CreateUser {
+        username: args.username,
+        email: Some(args.email),
+        password,
+        name: None,
+        email_verified: Some(false),
+    };
+    let user = engine
+        .bootstrap_admin(tenant, body)
+        .await
+        .map_err(describe)?;
     if args.json {
         print_json(&serde_json::to_value(&user).map_err(|e| e.to_string())?)
     } else {
@@ -363,6 +388,10 @@ pub async fn run(global: &Settings, command: AdminCommand) -> Result<(), String>
                 );
                 Ok(())
             }
+        }
+        AdminCommand::Bootstrap(args) => {
+            let tenant = tenant(&engine, global).await?;
+            bootstrap(&engine, &tenant, args).await
         }
         AdminCommand::Users(UsersCommand::Create(args)) => {
             let tenant = tenant(&engine, global).await?;

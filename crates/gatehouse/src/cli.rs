@@ -84,6 +84,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
+    /// Create the tenant's first administrator (works once per tenant; prints its id).
+    Bootstrap(BootstrapArgs),
     /// Applications (OAuth clients).
     #[command(subcommand)]
     Apps(AppsCommand),
@@ -99,6 +101,29 @@ pub enum AdminCommand {
     /// Users.
     #[command(subcommand)]
     Users(UsersCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// The administrator's email address.
+    #[arg(long)]
+    pub email: String,
+    /// An optional username.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Password. Prefer --password-stdin, which keeps it out of shell history and `ps`.
+    #[arg(
+        long,
+        conflicts_with = "password_stdin",
+        required_unless_present = "password_stdin"
+    )]
+    pub password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

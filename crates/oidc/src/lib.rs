@@ -6,6 +6,7 @@
 
 pub mod access_token;
 pub mod account;
+pub mod admins;
 pub mod authorize;
 mod cache;
 pub mod client_auth;

@@ -41,6 +41,14 @@ pub fn user_view(user: User) -> wire::User {
     }
 }
 
+/// A field error for a body.
+fn wire_field_error(field: &str, message: &str) -> gatehouse_types::problem::FieldError {
+    gatehouse_types::problem::FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
 /// Canonicalizes an optional identifier, recording a refusal under `field`.
 fn parse_identifier(
     errors: &mut FieldErrors,
@@ -157,6 +165,38 @@ impl Engine {
         tenant: &TenantContext,
         body: wire::CreateUser,
     ) -> Result<wire::User, ManagementError> {
+        let user = self.new_user_record(tenant, body).await?;
+        self.store.insert_user(tenant.id(), &user).await?;
+        Ok(user_view(user))
+    }
+
+    /// Creates the tenant's first administrator (`gatehouse admin bootstrap`). It works once
+    /// per tenant: afterwards, and even once that administrator is deleted, it answers
+    /// `Conflict` (checklist U-18: no default admin, bootstrap never reopens).
+    pub async fn bootstrap_admin(
+        &self,
+        tenant: &TenantContext,
+        body: wire::CreateUser,
+    ) -> Result<wire::User, ManagementError> {
+        if body.password.is_none() {
+            return Err(ManagementError::Validation(vec![wire_field_error(
+                "password",
+                "the first administrator needs a password",
+            )]));
+        }
+        let user = self.new_user_record(tenant, body).await?;
+        self.store
+            .bootstrap_admin(tenant.id(), &user, self.now())
+            .await?;
+        Ok(user_view(user))
+    }
+
+    /// Checks a new user's fields, that its identifiers are free, and hashes its password.
+    async fn new_user_record(
+        &self,
+        tenant: &TenantContext,
+        body: wire::CreateUser,
+    ) -> Result<User, ManagementError> {
         let mut errors = FieldErrors::default();
         let username = parse_identifier(
             &mut errors,
@@ -189,7 +229,7 @@ impl Engine {
             None => None,
         };
         let now = self.now();
-        let user = User {
+        Ok(User {
             id: new_id(),
             username,
             email,
@@ -199,9 +239,7 @@ impl Engine {
             disabled: false,
             created_at: now,
             updated_at: now,
-        };
-        self.store.insert_user(tenant.id(), &user).await?;
-        Ok(user_view(user))
+        })
     }
 
     /// Finds one user.

@@ -8,6 +8,7 @@
 //! that recover the same way (see `hot`).
 #![warn(missing_docs)]
 
+mod admins;
 mod applications;
 mod assertions;
 mod error;

@@ -6,6 +6,7 @@
 //! writers queue on SQLite's busy timeout instead of failing with "database is locked".
 #![warn(missing_docs)]
 
+mod admins;
 mod applications;
 mod assertions;
 mod error;

@@ -28,28 +28,40 @@ fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
 const SEARCH: &str = "(lower(username) LIKE @Q ESCAPE '\\' OR lower(email) LIKE @Q ESCAPE '\\' \
                       OR lower(name) LIKE @Q ESCAPE '\\')";
 
+/// Inserts a user through any executor (the pool, or a transaction that does more).
+pub(crate) async fn insert_user_with<'e, E>(
+    executor: E,
+    tenant_id: &str,
+    user: &User,
+) -> StoreResult<()>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Sqlite>,
+{
+    sqlx::query(
+        "INSERT INTO users (tenant_id, id, username, email, email_verified, name, \
+         password_hash, disabled, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(tenant_id)
+    .bind(&user.id)
+    .bind(&user.username)
+    .bind(&user.email)
+    .bind(user.email_verified)
+    .bind(&user.name)
+    .bind(&user.password_hash)
+    .bind(user.disabled)
+    .bind(user.created_at)
+    .bind(user.updated_at)
+    .execute(executor)
+    .await
+    .map_err(from_sqlx)?;
+    Ok(())
+}
+
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn insert_user(&self, tenant_id: &str, user: &User) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO users (tenant_id, id, username, email, email_verified, name, \
-             password_hash, disabled, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(tenant_id)
-        .bind(&user.id)
-        .bind(&user.username)
-        .bind(&user.email)
-        .bind(user.email_verified)
-        .bind(&user.name)
-        .bind(&user.password_hash)
-        .bind(user.disabled)
-        .bind(user.created_at)
-        .bind(user.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(from_sqlx)?;
-        Ok(())
+        insert_user_with(&self.pool, tenant_id, user).await
     }
 
     async fn find_user(&self, tenant_id: &str, id: &str) -> StoreResult<Option<User>> {

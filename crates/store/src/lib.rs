@@ -280,6 +280,7 @@ pub trait Store:
     + InteractionStore
     + ConsentStore
     + ClientAssertionStore
+    + AdminStore
 {
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
@@ -455,6 +456,19 @@ pub trait ThrottleStore: Send + Sync {
     /// Across tenants, deletes counters whose window is over and whose lock (if any) expired
     /// at `now`; returns how many.
     async fn delete_expired_throttles(&self, now: i64) -> StoreResult<u64>;
+}
+
+/// Tenant administrators: people who may manage the tenant through interactive sign-in
+/// (for example the Management API from the CLI).
+#[async_trait]
+pub trait AdminStore: Send + Sync {
+    /// Creates the tenant's first administrator: inserts `user`, makes them an administrator
+    /// and marks the tenant bootstrapped, all or nothing. `Conflict` when the tenant was
+    /// bootstrapped before, even if that administrator was deleted since (bootstrap never
+    /// reopens, checklist U-18), or when the user's username or email is taken.
+    async fn bootstrap_admin(&self, tenant_id: &str, user: &User, now: i64) -> StoreResult<()>;
+    /// Whether the user administers the tenant.
+    async fn is_admin(&self, tenant_id: &str, user_id: &str) -> StoreResult<bool>;
 }
 
 /// Pending authorizations, found by public id and consumed once.

@@ -182,3 +182,50 @@ async fn users_create_reads_the_password_from_stdin_and_stores_no_plaintext() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_creates_the_first_administrator_once() {
+    let backend = Backend::new().await;
+    // A weak password is refused and does not use up the bootstrap.
+    let stderr = backend.fail(&[
+        "admin",
+        "bootstrap",
+        "--email",
+        "root@example.com",
+        "--password",
+        "password1",
+    ]);
+    assert!(stderr.contains("password:"), "{stderr}");
+    let admin = backend.json(&[
+        "admin",
+        "bootstrap",
+        "--email",
+        "root@example.com",
+        "--password",
+        PASSWORD,
+        "--json",
+    ]);
+    let id = admin["id"].as_str().expect("id");
+    assert_eq!(admin["email"], "root@example.com");
+    // Never again, with any identity (checklist U-18).
+    let stderr = backend.fail(&[
+        "admin",
+        "bootstrap",
+        "--email",
+        "second@example.com",
+        "--password",
+        PASSWORD,
+    ]);
+    assert!(
+        stderr.contains("already has its first administrator"),
+        "{stderr}"
+    );
+    let list = backend.json(&["admin", "users", "list", "--json"]);
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u["id"].as_str())
+        .collect();
+    assert_eq!(ids, [id], "the refused bootstrap created nothing: {list}");
+}

@@ -38,6 +38,8 @@ pub(super) enum Decision {
     Login,
     /// Consent for a third-party client, from the signed-in user.
     Consent(Box<(Session, User)>),
+    /// The signed-in user may not have what the request asks for.
+    Denied(&'static str),
 }
 
 /// Whether `session` satisfies the request's authentication demands. A sign-in during this
@@ -85,6 +87,11 @@ impl Engine {
                     .await?;
                 Ok(AuthorizeOutcome::Respond(response))
             }
+            Decision::Denied(reason) => Ok(AuthorizeOutcome::Respond(error_response(
+                &request.target,
+                "access_denied",
+                reason,
+            ))),
             Decision::Login if no_prompt => Ok(AuthorizeOutcome::Respond(error_response(
                 &request.target,
                 "login_required",
@@ -117,6 +124,15 @@ impl Engine {
         };
         if !login_satisfied(request, &session, since, self.now()) {
             return Ok(Decision::Login);
+        }
+        if let Some(requested) = &request.resource
+            && !self
+                .may_access_resource(tenant, &user.id, &requested.resource)
+                .await?
+        {
+            return Ok(Decision::Denied(
+                "this account may not use the requested API",
+            ));
         }
         if !consented_now && self.needs_consent(tenant, request, &user).await? {
             return Ok(Decision::Consent(Box::new((session, user))));

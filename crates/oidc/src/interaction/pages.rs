@@ -501,8 +501,13 @@ impl Engine {
         };
         if !decision.allow {
             return outcome(
-                self.finish_with_error(tenant, &loaded, "access_denied")
-                    .await,
+                self.finish_with_error(
+                    tenant,
+                    &loaded,
+                    "access_denied",
+                    "the user denied the request",
+                )
+                .await,
             );
         }
         let session = match self.find_browser_session(tenant, browser).await {
@@ -588,6 +593,11 @@ impl Engine {
         };
         let (session, user) = match decision {
             Decision::Ready(found) => *found,
+            Decision::Denied(reason) => {
+                return self
+                    .finish_with_error(tenant, loaded, "access_denied", reason)
+                    .await;
+            }
             Decision::Login | Decision::Consent(_) => {
                 return InteractionNext::Continue(loaded.interaction.id.clone());
             }
@@ -614,14 +624,11 @@ impl Engine {
         tenant: &TenantContext,
         loaded: &Loaded,
         code: &str,
+        description: &str,
     ) -> InteractionNext {
         if let Err(failure) = self.consume(tenant, loaded).await {
             return InteractionNext::Failed(failure);
         }
-        let description = match code {
-            "access_denied" => "the user denied the request",
-            _ => "the request was not completed",
-        };
         InteractionNext::Respond(error_response(&loaded.request.target, code, description))
     }
 

@@ -90,6 +90,29 @@ impl FromRequestParts<AppState> for ManagementCaller {
                 "the token lacks the required scope",
             ));
         }
+        // A person's token (from an interactive grant) works only while they administer the
+        // tenant; machine tokens rely on their client's resource grant.
+        if claims.grant_id.is_some() {
+            let admin = state
+                .engine
+                .is_active_admin(&tenant, &claims.sub)
+                .await
+                .map_err(|error| {
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        codes::UNAVAILABLE,
+                        error.description,
+                    )
+                })?;
+            if !admin {
+                return Err(challenge(
+                    Some("insufficient_scope"),
+                    StatusCode::FORBIDDEN,
+                    codes::FORBIDDEN,
+                    "only administrators may use the Management API",
+                ));
+            }
+        }
         Ok(Self { claims })
     }
 }

@@ -1138,3 +1138,117 @@ async fn a_password_reset_or_disabling_ends_sessions_and_grants() {
         assert_eq!(status, 401, "{change}");
     }
 }
+
+#[tokio::test]
+async fn only_administrators_get_management_api_tokens_as_people() {
+    let server = TestServer::start().await;
+    let root = server.root().await;
+    let created = server
+        .engine
+        .create_application(
+            &root,
+            CreateApplication {
+                name: "Console".to_owned(),
+                app_type: ApplicationType::Web,
+                redirect_uris: vec![REDIRECT.to_owned()],
+                post_logout_redirect_uris: vec![],
+                third_party: false,
+                resource_grants: vec![gatehouse_types::management::ResourceGrant {
+                    resource_id: gatehouse_core::MANAGEMENT_RESOURCE_ID.to_owned(),
+                    scopes: vec![gatehouse_core::MANAGEMENT_SCOPE.to_owned()],
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let console = (created.application.id, created.client_secret.unwrap());
+    let admin = server
+        .engine
+        .bootstrap_admin(
+            &root,
+            CreateUser {
+                username: Some("root".into()),
+                email: Some("root@example.com".into()),
+                password: Some(PASSWORD.into()),
+                name: None,
+                email_verified: None,
+            },
+        )
+        .await
+        .unwrap();
+    user(&server, "mallory").await;
+    let api = server.tenant_url("default", "/api");
+    let wants_api = [("resource", api.as_str()), ("scope", "openid all")];
+
+    // A person who is not an administrator is refused at the authorization endpoint.
+    let mut browser = Browser::new(&server);
+    let page = browser.authorize(&console.0, &wants_api).await;
+    let refused = browser.sign_in(&page, "mallory", PASSWORD).await;
+    assert_eq!(
+        assert_redirect_to_client(&refused, &server)["error"],
+        "access_denied"
+    );
+
+    let mut browser = Browser::new(&server);
+    let tokens = sign_in_for_tokens(&server, &mut browser, &console, "root", &wants_api).await;
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let call = || async {
+        server
+            .client
+            .get(server.url("/api/users"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(call().await, 200);
+    // A person's Management API token is checked against the administrators at every call.
+    let mallory = server
+        .engine
+        .store
+        .find_user_by_username(root.id(), "mallory")
+        .await
+        .unwrap()
+        .unwrap();
+    let (forged, _) = server
+        .engine
+        .mint_grant_access_token(
+            &root,
+            gatehouse_oidc::access_token::NewAccessToken {
+                sub: &mallory.id,
+                aud: &root.management_indicator(),
+                client_id: &console.0,
+                scope: "all",
+                ttl: 60,
+                sid: None,
+            },
+            Some("some-grant"),
+        )
+        .await
+        .unwrap();
+    let status = server
+        .client
+        .get(server.url("/api/users"))
+        .bearer_auth(&forged)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 403);
+    // Disabled (or deleted, or no longer an administrator): refused at once.
+    server
+        .engine
+        .update_user(
+            &root,
+            &admin.id,
+            gatehouse_types::management::UpdateUser {
+                disabled: Some(true),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(call().await, 401 | 403));
+}

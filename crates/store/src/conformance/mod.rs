@@ -19,6 +19,7 @@ use gatehouse_core::{
 
 use crate::{PageRequest, Store, StoreError};
 
+mod admins;
 mod applications;
 mod assertions;
 mod grants;
@@ -29,6 +30,7 @@ mod tenants;
 mod throttle;
 mod users;
 
+pub use admins::*;
 pub use applications::*;
 pub use assertions::*;
 pub use grants::*;
@@ -57,6 +59,9 @@ macro_rules! conformance_tests {
     ($factory:expr) => {
         $crate::conformance_tests!(@cases $factory;
             ping_answers,
+            bootstrap_admin_happens_once_per_tenant,
+            failed_bootstrap_leaves_the_tenant_open,
+            concurrent_bootstraps_have_one_winner,
             tenant_insert_find_and_duplicate_name,
             tenant_list_pagination,
             application_roundtrip,

@@ -46,6 +46,13 @@ pub struct GlobalArgs {
     /// Algorithm of signing keys created for new tenants (and on first start) [default: es256].
     #[arg(long, global = true, env = "GATEHOUSE_SIGNING_ALG", value_enum)]
     pub signing_alg: Option<Alg>,
+    /// Absolute lifetime of a sign-in session in seconds, whatever its activity
+    /// [default: 1209600, 14 days].
+    #[arg(long, global = true, env = "GATEHOUSE_SESSION_LIFETIME")]
+    pub session_lifetime: Option<i64>,
+    /// A session without any request for this many seconds ends [default: 259200, 3 days].
+    #[arg(long, global = true, env = "GATEHOUSE_SESSION_IDLE_TIMEOUT")]
+    pub session_idle_timeout: Option<i64>,
     /// Log filter (tracing syntax), for example `info` or `gatehouse=debug` [default: info,sqlx=warn].
     #[arg(long, global = true, env = "GATEHOUSE_LOG")]
     pub log: Option<String>,

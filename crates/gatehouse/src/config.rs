@@ -21,7 +21,13 @@ struct FileConfig {
     log: Option<String>,
     log_format: Option<LogFormat>,
     signing_alg: Option<Alg>,
+    session_lifetime: Option<i64>,
+    session_idle_timeout: Option<i64>,
 }
+
+/// Shortest and longest session lifetime or idle timeout accepted (seconds): a minute to
+/// 400 days.
+const SESSION_SECONDS: std::ops::RangeInclusive<i64> = 60..=400 * 86_400;
 
 /// The resolved settings.
 pub struct Settings {
@@ -34,6 +40,10 @@ pub struct Settings {
     pub log: String,
     pub log_format: LogFormat,
     pub signing_alg: Alg,
+    /// Absolute session lifetime (seconds).
+    pub session_lifetime: i64,
+    /// Session idle timeout (seconds), at most the lifetime.
+    pub session_idle_timeout: i64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -63,7 +73,30 @@ pub fn resolve(global: &GlobalArgs, listen: Option<&str>) -> Result<Settings, St
         Some(path) => read_file(path)?,
         None => FileConfig::default(),
     };
+    let session_lifetime = global
+        .session_lifetime
+        .or(file.session_lifetime)
+        .unwrap_or(gatehouse_oidc::interaction::SESSION_ABSOLUTE_SECONDS);
+    let session_idle_timeout = global
+        .session_idle_timeout
+        .or(file.session_idle_timeout)
+        .unwrap_or(gatehouse_oidc::interaction::SESSION_IDLE_SECONDS)
+        .min(session_lifetime);
+    for (name, value) in [
+        ("session_lifetime", session_lifetime),
+        ("session_idle_timeout", session_idle_timeout),
+    ] {
+        if !SESSION_SECONDS.contains(&value) {
+            return Err(format!(
+                "{name} must be between {} and {} seconds",
+                SESSION_SECONDS.start(),
+                SESSION_SECONDS.end()
+            ));
+        }
+    }
     Ok(Settings {
+        session_lifetime,
+        session_idle_timeout,
         listen: listen
             .map(str::to_owned)
             .or(file.listen)
@@ -125,10 +158,32 @@ mod tests {
         assert_eq!(settings.issuer.as_deref(), Some("https://other.example"));
         assert_eq!(settings.signing_alg, Alg::Rs256);
         assert_eq!(settings.data_dir, PathBuf::from("./gatehouse-data"));
+        assert_eq!(settings.session_lifetime, 14 * 86_400);
+        assert_eq!(settings.session_idle_timeout, 3 * 86_400);
         assert_eq!(
             resolve(&global, Some("127.0.0.1:5000")).unwrap().listen,
             "127.0.0.1:5000"
         );
+    }
+
+    #[test]
+    fn session_lifetimes_are_bounded_and_idle_never_exceeds_the_lifetime() {
+        let settings = resolve(
+            &parse(&["gatehouse", "--session-lifetime", "3600", "migrate"]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (settings.session_lifetime, settings.session_idle_timeout),
+            (3600, 3600)
+        );
+        for bad in [
+            ["--session-lifetime", "10"],
+            ["--session-idle-timeout=-5", "--session-lifetime=3600"],
+        ] {
+            let global = parse(&["gatehouse", bad[0], bad[1], "migrate"]);
+            assert!(resolve(&global, None).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

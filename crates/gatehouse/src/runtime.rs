@@ -139,6 +139,8 @@ pub async fn engine(global: &Settings, issuer: &str) -> Result<Arc<Engine>, Stri
     let store = open_store(global).await?;
     let mut config = EngineConfig::new(issuer);
     config.signing_alg = global.signing_alg.into();
+    config.session_absolute_seconds = global.session_lifetime;
+    config.session_idle_seconds = global.session_idle_timeout;
     let engine = Arc::new(Engine::new(
         store,
         master_key(global)?,

@@ -467,6 +467,18 @@ async fn third_party_apps_ask_for_consent_once() {
         .await;
     assert_eq!(more.status, 200);
     assert!(more.body.contains("See your email address"));
+    // Consent given to one application is not consent for another (cross-app consent).
+    let other = web_app(&server, true).await;
+    let asked = browser.authorize(&other.0, &[]).await;
+    assert_eq!(asked.status, 200);
+    assert!(asked.body.contains("wants to access your account"));
+    let silent = browser
+        .get(&authorize_url(&server, &other.0, &[("prompt", "none")]))
+        .await;
+    assert_eq!(
+        assert_redirect_to_client(&silent, &server)["error"],
+        "consent_required"
+    );
 }
 
 #[tokio::test]

@@ -117,12 +117,15 @@ async fn request(f: &Fixture, extra: &[(&str, &str)]) -> AuthorizationRequest {
         .unwrap()
 }
 
+/// Extra parameters, auth_time, signed in during this interaction since, satisfied.
+type Case = (&'static [(&'static str, &'static str)], i64, Option<i64>, bool);
+
 #[tokio::test]
 async fn when_a_session_satisfies_the_request() {
     let f = fixture(1000, 500).await;
     let now = START;
     // (extra parameters, auth_time, signed in during this interaction since, satisfied)
-    let cases: [(&[(&str, &str)], i64, Option<i64>, bool); 10] = [
+    let cases: [Case; 10] = [
         (&[], now - 900, None, true),
         (&[("prompt", "login")], now - 1, None, false),
         (&[("prompt", "login")], now - 1, Some(now - 1), true),

@@ -55,6 +55,9 @@ async fn fixture(absolute: i64, idle: i64) -> Fixture {
                 post_logout_redirect_uris: vec![],
                 third_party: false,
                 resource_grants: vec![],
+                refresh_token_absolute_ttl: None,
+                refresh_token_idle_ttl: None,
+                jwks: None,
             },
         )
         .await

@@ -1169,6 +1169,9 @@ async fn only_administrators_get_management_api_tokens_as_people() {
                     resource_id: gatehouse_core::MANAGEMENT_RESOURCE_ID.to_owned(),
                     scopes: vec![gatehouse_core::MANAGEMENT_SCOPE.to_owned()],
                 }],
+                refresh_token_absolute_ttl: None,
+                refresh_token_idle_ttl: None,
+                jwks: None,
             },
         )
         .await

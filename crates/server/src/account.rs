@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/sessions/{id}", delete(end_session))
         .route("/consents", get(consents))
         .route("/consents/{client_id}", delete(revoke_consent))
+        .layer(crate::cors::layer())
 }
 
 impl From<AccountError> for ApiError {

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod api;
+pub mod cors;
 pub mod error;
 pub mod health;
 pub mod metrics;

@@ -20,8 +20,9 @@ use gatehouse_oidc::params::{Params, parse_form};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::TOKEN, post(token))
-        .route(paths::INTROSPECT, post(introspect))
         .route(paths::REVOKE, post(revoke))
+        .layer(crate::cors::layer())
+        .route(paths::INTROSPECT, post(introspect))
 }
 
 /// Checks the body is `application/x-www-form-urlencoded` (UTF-8) and parses it.

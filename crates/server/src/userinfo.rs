@@ -16,7 +16,9 @@ use gatehouse_types::oauth::OAuthErrorBody;
 
 /// The UserInfo routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route(paths::USERINFO, get(userinfo).post(userinfo))
+    Router::new()
+        .route(paths::USERINFO, get(userinfo).post(userinfo))
+        .layer(crate::cors::layer())
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/.well-known/oauth-authorization-server", get(discovery))
         .route(paths::JWKS, get(jwks))
+        .layer(crate::cors::layer())
 }
 
 async fn discovery(CurrentTenant(tenant): CurrentTenant) -> Response {

@@ -808,6 +808,7 @@ async fn security_headers_on_every_response() {
         "/.well-known/openid-configuration",
         "/oauth2/authorize",
         "/api/applications",
+        "/oauth2/end_session",
     ] {
         let response = server.client.get(server.url(path)).send().await.unwrap();
         let headers = response.headers();
@@ -820,12 +821,101 @@ async fn security_headers_on_every_response() {
                 .contains("frame-ancestors 'none'"),
             "{path}"
         );
+    }
+    let _ = (MANAGEMENT_RESOURCE_ID, MANAGEMENT_SCOPE);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_only_where_browser_apps_call_and_never_with_credentials() {
+    let server = TestServer::start().await;
+    let origin = "https://spa.example";
+    let cors = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    for path in [
+        "/.well-known/openid-configuration",
+        "/.well-known/jwks.json",
+        "/oauth2/userinfo",
+        "/api/my-account/sessions",
+    ] {
+        let response = server
+            .client
+            .get(server.url(path))
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cors(&response).as_deref(), Some("*"), "{path}");
         assert!(
-            headers.get("access-control-allow-origin").is_none(),
+            response
+                .headers()
+                .get("access-control-allow-credentials")
+                .is_none(),
             "{path}"
         );
     }
-    let _ = (MANAGEMENT_RESOURCE_ID, MANAGEMENT_SCOPE);
+    // A preflight for a token request with client authentication in a header.
+    let preflight = server
+        .client
+        .request(reqwest::Method::OPTIONS, server.url("/oauth2/token"))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(cors(&preflight).as_deref(), Some("*"));
+    let methods = preflight.headers()["access-control-allow-methods"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(methods.contains("POST"), "{methods}");
+    let allowed = preflight.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_lowercase();
+    assert!(allowed.contains("authorization") && allowed.contains("content-type"));
+    let token = server
+        .client
+        .post(server.url("/oauth2/token"))
+        .header("origin", origin)
+        .form(&[("grant_type", "authorization_code")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cors(&token).as_deref(), Some("*"));
+    // Pages, the authorization endpoint, introspection and the Management API: none.
+    for path in [
+        "/oauth2/authorize",
+        "/oauth2/end_session",
+        "/api/applications",
+        "/interaction/x",
+    ] {
+        let response = server
+            .client
+            .get(server.url(path))
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert!(cors(&response).is_none(), "{path}");
+    }
+    let introspect = server
+        .client
+        .post(server.url("/oauth2/introspect"))
+        .header("origin", origin)
+        .form(&[("token", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert!(cors(&introspect).is_none());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -121,7 +121,12 @@ async fn request(f: &Fixture, extra: &[(&str, &str)]) -> AuthorizationRequest {
 }
 
 /// Extra parameters, auth_time, signed in during this interaction since, satisfied.
-type Case = (&'static [(&'static str, &'static str)], i64, Option<i64>, bool);
+type Case = (
+    &'static [(&'static str, &'static str)],
+    i64,
+    Option<i64>,
+    bool,
+);
 
 #[tokio::test]
 async fn when_a_session_satisfies_the_request() {

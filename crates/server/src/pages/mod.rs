@@ -111,17 +111,18 @@ impl PageContext {
     }
 
     /// S-07: a state-changing POST must come from our own pages. Browsers send
-    /// `Sec-Fetch-Site` and `Origin`; either one naming another site refuses the request.
+    /// `Sec-Fetch-Site`, which must say `same-origin` (or `none`: typed by the person);
+    /// browsers without it are judged by `Origin`. Our pages' `Referrer-Policy: no-referrer`
+    /// makes browsers send `Origin: null` on same-origin form posts (Fetch, "serializing a
+    /// request origin"), so `null` is accepted there: the CSRF token still has to match.
     fn is_same_origin(&self) -> bool {
         let header = |name| self.headers.get(name).and_then(|v| v.to_str().ok());
-        if let Some(site) = header("sec-fetch-site")
-            && !matches!(site, "same-origin" | "none")
-        {
-            return false;
+        if let Some(site) = header("sec-fetch-site") {
+            return matches!(site, "same-origin" | "none");
         }
         match header(header::ORIGIN.as_str()) {
+            Some("null") | None => true,
             Some(origin) => origin_of(&self.tenant.issuer).as_deref() == Some(origin),
-            None => true,
         }
     }
 

@@ -137,14 +137,16 @@ impl<'a> Browser<'a> {
         self.absorb(response).await
     }
 
+    /// POSTs a form the way Chromium does from our pages: `Sec-Fetch-Site: same-origin` and,
+    /// because of their `Referrer-Policy: no-referrer`, `Origin: null`.
     async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> Reply {
-        let origin = self.server.issuer.clone();
         let response = self
             .server
             .client
             .post(self.absolute(url))
             .header("cookie", self.cookie_header())
-            .header("origin", origin)
+            .header("origin", "null")
+            .header("sec-fetch-site", "same-origin")
             .form(form)
             .send()
             .await
@@ -566,6 +568,25 @@ async fn forms_need_this_browser_and_its_csrf_token() {
         assert_eq!(reply.status, 403);
         assert!(reply.set_cookie("gatehouse-session").is_none());
     }
+    // A browser without Sec-Fetch-Site: judged by Origin alone.
+    let old_browser = server
+        .client
+        .post(server.url(&action))
+        .header("cookie", victim.cookie_header())
+        .header("origin", server.issuer.as_str())
+        .form(&[
+            ("identifier", "erin"),
+            ("password", "wrong password"),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        old_browser.status(),
+        400,
+        "same origin, wrong password: the page again"
+    );
     let cross_site = server
         .client
         .post(server.url(&action))
@@ -586,6 +607,18 @@ async fn forms_need_this_browser_and_its_csrf_token() {
         .await
         .unwrap();
     assert_eq!(fetch_site.status(), 403);
+    // Origin: null with Sec-Fetch-Site: cross-site (a hostile page with no-referrer): 403.
+    let null_cross = server
+        .client
+        .post(server.url(&action))
+        .header("cookie", victim.cookie_header())
+        .header("origin", "null")
+        .header("sec-fetch-site", "cross-site")
+        .form(&[sign_in.as_slice(), &[("csrf", csrf.as_str())]].concat())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(null_cross.status(), 403);
 
     // S-08: another browser cannot finish this interaction, even with its own valid cookie.
     let mut attacker = Browser::new(&server);

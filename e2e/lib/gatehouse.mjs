@@ -6,10 +6,12 @@
 //                               postgres://postgres@127.0.0.1:5432/gatehouse_e2e database);
 //                               otherwise Gatehouse uses SQLite in the temporary data dir
 //   GATEHOUSE_MASTER_KEY        passed through when set; otherwise a fresh random key is used
+//                               (with GATEHOUSE_E2E_DATABASE_URL: a key derived from that URL,
+//                               the same for every test file sharing the database)
 //   GATEHOUSE_E2E_KEEP          set to 1 to keep the temporary data dir (and its server.log)
 //   GATEHOUSE_E2E_READY_TIMEOUT seconds to wait for GET /readyz (default 60)
 import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -79,6 +81,16 @@ function tail(path, bytes = 8000) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * The master key when GATEHOUSE_MASTER_KEY is not set: a fresh random one for a fresh SQLite
+ * data dir; for a shared database (GATEHOUSE_E2E_DATABASE_URL), one derived from its URL, so
+ * that every test file (each its own process) can open the signing keys the first one made.
+ */
+function testMasterKey(databaseUrl) {
+  if (!databaseUrl) return randomBytes(32).toString('base64');
+  return createHash('sha256').update(`gatehouse-e2e-master-key:${databaseUrl}`).digest('base64');
+}
+
+/**
  * Starts `gatehouse serve` on a free loopback port with a fresh data dir and waits for
  * GET /readyz to answer 200. Returns a handle with issuer, dataDir, admin(...) and stop().
  */
@@ -92,7 +104,7 @@ export async function startGatehouse() {
     delete env[name];
   }
   Object.assign(env, {
-    GATEHOUSE_MASTER_KEY: process.env.GATEHOUSE_MASTER_KEY || randomBytes(32).toString('base64'),
+    GATEHOUSE_MASTER_KEY: process.env.GATEHOUSE_MASTER_KEY || testMasterKey(databaseUrl),
     RUST_BACKTRACE: process.env.RUST_BACKTRACE ?? '1',
   });
   const globalArgs = ['--data-dir', dataDir, ...(databaseUrl ? ['--database-url', databaseUrl] : [])];

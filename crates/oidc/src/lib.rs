@@ -22,6 +22,7 @@ pub mod keys;
 pub mod management;
 pub mod params;
 pub mod provision;
+pub mod resources;
 pub mod revocation;
 pub mod throttle;
 pub mod token;

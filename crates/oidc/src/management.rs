@@ -1,8 +1,10 @@
-//! Management operations on applications, their client secrets and API resources, shared by
-//! the Management API (`/api`) and the offline `gatehouse admin` commands. Each operation
-//! validates its body with named `check_*` steps that collect every field error before failing,
-//! then reads and writes through the store. Conversions between stored records and the wire
-//! bodies of `gatehouse_types::management` live here too.
+//! Management operations on applications and their client secrets, shared by the Management
+//! API (`/api`) and the offline `gatehouse admin` commands. Each operation validates its body
+//! with named `check_*` steps that collect every field error before failing, then reads and
+//! writes through the store. Conversions between stored records and the wire bodies of
+//! `gatehouse_types::management` live here too, as do the pieces every management module
+//! shares: [`ManagementError`], field error collection and list paging. API resources live in
+//! [`crate::resources`], users in [`crate::users`].
 //!
 //! Client secrets are random 256-bit values prefixed `gh_cs_`, shown once at creation and
 //! stored only as SHA-256. An application may hold several active secrets, so rotation is:
@@ -14,12 +16,8 @@ use crate::token::refresh_token::{
     check_refresh_token_lifetime_update, check_refresh_token_lifetimes,
 };
 use crate::{Engine, TenantContext};
-use gatehouse_core::validate::{
-    check_display_name, check_redirect_uri, check_resource_indicator, check_scope_name,
-};
-use gatehouse_core::{
-    ApiResource, Application, ApplicationType, ClientSecret, ResourceGrant, ResourceScope,
-};
+use gatehouse_core::validate::{check_display_name, check_redirect_uri};
+use gatehouse_core::{ApiResource, Application, ApplicationType, ClientSecret, ResourceGrant};
 use gatehouse_crypto::{random_token, sha256};
 use gatehouse_store::{PageRequest, StoreError};
 use gatehouse_types::management as wire;
@@ -30,16 +28,8 @@ use std::collections::HashSet;
 pub const MAX_REDIRECT_URIS: usize = 32;
 /// Most resource grants of one application.
 pub const MAX_RESOURCE_GRANTS: usize = 100;
-/// Most scopes of one API resource.
-pub const MAX_RESOURCE_SCOPES: usize = 100;
 /// Most client secrets (active or expired) of one application.
 pub const MAX_CLIENT_SECRETS: usize = 20;
-/// Longest scope description, in characters.
-pub const MAX_SCOPE_DESCRIPTION: usize = 512;
-/// Access token lifetime of a new resource when none is given (seconds).
-pub const DEFAULT_ACCESS_TOKEN_TTL: u32 = 900;
-/// Allowed access token lifetimes of a resource (seconds).
-pub const ACCESS_TOKEN_TTL_RANGE: std::ops::RangeInclusive<u32> = 60..=86_400;
 /// Page size when the caller gives none.
 pub const DEFAULT_PAGE_LIMIT: u32 = 50;
 /// Largest page size.
@@ -300,71 +290,6 @@ pub fn check_new_client_secret(body: &wire::CreateClientSecret, now: i64) -> Vec
     errors.0
 }
 
-fn check_access_token_ttl(errors: &mut FieldErrors, ttl: u32) {
-    if !ACCESS_TOKEN_TTL_RANGE.contains(&ttl) {
-        let (low, high) = (ACCESS_TOKEN_TTL_RANGE.start(), ACCESS_TOKEN_TTL_RANGE.end());
-        errors.add(
-            "access_token_ttl",
-            format!("must be between {low} and {high} seconds"),
-        );
-    }
-}
-
-fn check_resource_scopes(errors: &mut FieldErrors, scopes: &[ResourceScope]) {
-    if scopes.len() > MAX_RESOURCE_SCOPES {
-        errors.add("scopes", format!("at most {MAX_RESOURCE_SCOPES} scopes"));
-    }
-    let mut seen = HashSet::new();
-    for (index, scope) in scopes.iter().enumerate() {
-        let path = format!("scopes[{index}]");
-        if !seen.insert(scope.name.as_str()) {
-            errors.add(format!("{path}.name"), "duplicate scope");
-        } else {
-            errors.check(format!("{path}.name"), check_scope_name(&scope.name));
-        }
-        if scope.description.chars().count() > MAX_SCOPE_DESCRIPTION {
-            errors.add(
-                format!("{path}.description"),
-                format!("at most {MAX_SCOPE_DESCRIPTION} characters"),
-            );
-        }
-    }
-}
-
-/// Checks the body of a new API resource; `management_indicator` is the tenant's own.
-pub fn check_new_resource(
-    body: &wire::CreateApiResource,
-    management_indicator: &str,
-) -> Vec<FieldError> {
-    let mut errors = FieldErrors::default();
-    errors.check("name", check_display_name(&body.name));
-    errors.check("indicator", check_resource_indicator(&body.indicator));
-    if body.indicator == management_indicator {
-        errors.add("indicator", "is the Management API's indicator");
-    }
-    check_access_token_ttl(
-        &mut errors,
-        body.access_token_ttl.unwrap_or(DEFAULT_ACCESS_TOKEN_TTL),
-    );
-    check_resource_scopes(&mut errors, &body.scopes);
-    errors.0
-}
-
-/// Checks the provided fields of an API resource update.
-pub fn check_resource_update(body: &wire::UpdateApiResource) -> Vec<FieldError> {
-    let mut errors = FieldErrors::default();
-    if let Some(name) = &body.name {
-        errors.check("name", check_display_name(name));
-    }
-    if let Some(ttl) = body.access_token_ttl {
-        check_access_token_ttl(&mut errors, ttl);
-    }
-    if let Some(scopes) = &body.scopes {
-        check_resource_scopes(&mut errors, scopes);
-    }
-    errors.0
-}
-
 /// Turns list options into a store page request.
 pub fn parse_list_options(options: ListOptions) -> Result<PageRequest, ManagementError> {
     let limit = options.limit.unwrap_or(DEFAULT_PAGE_LIMIT);
@@ -449,25 +374,6 @@ fn generate_client_secret(
 }
 
 impl Engine {
-    /// A stored API resource as a wire body, with its public indicator.
-    pub fn resource_view(
-        &self,
-        tenant: &TenantContext,
-        resource: ApiResource,
-    ) -> wire::ApiResource {
-        let indicator = self.public_indicator(tenant, &resource);
-        wire::ApiResource {
-            id: resource.id,
-            name: resource.name,
-            indicator,
-            access_token_ttl: resource.access_token_ttl,
-            scopes: resource.scopes,
-            builtin: resource.builtin,
-            created_at: resource.created_at,
-            updated_at: resource.updated_at,
-        }
-    }
-
     /// The resources named by grants that exist in the tenant (each looked up once).
     async fn granted_resources(
         &self,
@@ -498,17 +404,6 @@ impl Engine {
             .find_application(tenant.id(), id)
             .await?
             .ok_or(ManagementError::NotFound("application"))
-    }
-
-    async fn find_resource_record(
-        &self,
-        tenant: &TenantContext,
-        id: &str,
-    ) -> Result<ApiResource, ManagementError> {
-        self.store
-            .find_resource(tenant.id(), id)
-            .await?
-            .ok_or(ManagementError::NotFound("resource"))
     }
 
     /// Registers an application; confidential types (web, m2m) also get their first secret.
@@ -716,99 +611,6 @@ impl Engine {
                 other => other.into(),
             })
     }
-
-    /// Registers an API resource.
-    pub async fn create_resource(
-        &self,
-        tenant: &TenantContext,
-        body: wire::CreateApiResource,
-    ) -> Result<wire::ApiResource, ManagementError> {
-        FieldErrors(check_new_resource(&body, &tenant.management_indicator())).into_result()?;
-        let now = self.now();
-        let resource = ApiResource {
-            id: new_id(),
-            name: body.name,
-            indicator: body.indicator,
-            access_token_ttl: body.access_token_ttl.unwrap_or(DEFAULT_ACCESS_TOKEN_TTL),
-            scopes: body.scopes,
-            builtin: false,
-            created_at: now,
-            updated_at: now,
-        };
-        self.store.insert_resource(tenant.id(), &resource).await?;
-        self.forget_resource(tenant, &resource.indicator);
-        Ok(self.resource_view(tenant, resource))
-    }
-
-    /// Finds one API resource.
-    pub async fn get_resource(
-        &self,
-        tenant: &TenantContext,
-        id: &str,
-    ) -> Result<wire::ApiResource, ManagementError> {
-        let resource = self.find_resource_record(tenant, id).await?;
-        Ok(self.resource_view(tenant, resource))
-    }
-
-    /// Lists API resources by id.
-    pub async fn list_resources(
-        &self,
-        tenant: &TenantContext,
-        options: ListOptions,
-    ) -> Result<wire::ApiResourceList, ManagementError> {
-        let page = parse_list_options(options)?;
-        let resources = self.store.list_resources(tenant.id(), &page).await?;
-        let next_cursor = next_cursor(&resources, &page, |resource| &resource.id);
-        let items = resources
-            .into_iter()
-            .map(|resource| self.resource_view(tenant, resource))
-            .collect();
-        Ok(wire::ApiResourceList { items, next_cursor })
-    }
-
-    /// Changes the provided fields of an API resource; built-in resources stay as they are.
-    pub async fn update_resource(
-        &self,
-        tenant: &TenantContext,
-        id: &str,
-        body: wire::UpdateApiResource,
-    ) -> Result<wire::ApiResource, ManagementError> {
-        let mut resource = self.find_resource_record(tenant, id).await?;
-        if resource.builtin {
-            return Err(ManagementError::BuiltinReadonly("resource"));
-        }
-        FieldErrors(check_resource_update(&body)).into_result()?;
-        let wire::UpdateApiResource {
-            name,
-            access_token_ttl,
-            scopes,
-        } = body;
-        resource.name = name.unwrap_or(resource.name);
-        resource.access_token_ttl = access_token_ttl.unwrap_or(resource.access_token_ttl);
-        resource.scopes = scopes.unwrap_or(resource.scopes);
-        resource.updated_at = self.now();
-        self.store.update_resource(tenant.id(), &resource).await?;
-        self.forget_resource(tenant, &resource.indicator);
-        Ok(self.resource_view(tenant, resource))
-    }
-
-    /// Deletes an API resource and every application grant on it; built-in resources stay.
-    pub async fn delete_resource(
-        &self,
-        tenant: &TenantContext,
-        id: &str,
-    ) -> Result<(), ManagementError> {
-        let resource = self.find_resource_record(tenant, id).await?;
-        if resource.builtin {
-            return Err(ManagementError::BuiltinReadonly("resource"));
-        }
-        let deleted = self.store.delete_resource(tenant.id(), id).await;
-        self.forget_resource(tenant, &resource.indicator);
-        deleted.map_err(|error| match error {
-            StoreError::NotFound => ManagementError::NotFound("resource"),
-            other => other.into(),
-        })
-    }
 }
 
 #[cfg(test)]
@@ -820,9 +622,9 @@ impl Engine {
 )]
 mod tests {
     use super::*;
-    use gatehouse_core::{MANAGEMENT_RESOURCE_ID, MANAGEMENT_SCOPE, MANAGEMENT_STORED_INDICATOR};
-
-    const MANAGEMENT: &str = "https://id.example/api";
+    use gatehouse_core::{
+        MANAGEMENT_RESOURCE_ID, MANAGEMENT_SCOPE, MANAGEMENT_STORED_INDICATOR, ResourceScope,
+    };
 
     fn resource(id: &str, scopes: &[&str]) -> ApiResource {
         ApiResource {
@@ -1227,143 +1029,6 @@ mod tests {
                 expected,
                 "{name:?} {expires_at:?}"
             );
-        }
-    }
-
-    fn new_resource(indicator: &str) -> wire::CreateApiResource {
-        wire::CreateApiResource {
-            name: "Orders".to_owned(),
-            indicator: indicator.to_owned(),
-            access_token_ttl: None,
-            scopes: Vec::new(),
-        }
-    }
-
-    fn scopes(names: &[&str]) -> Vec<ResourceScope> {
-        names
-            .iter()
-            .map(|name| ResourceScope {
-                name: (*name).to_owned(),
-                description: String::new(),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn new_resource_rules() {
-        let too_many: Vec<String> = (0..101).map(|i| format!("s{i}")).collect();
-        let too_many: Vec<&str> = too_many.iter().map(String::as_str).collect();
-        let cases: Vec<(&str, wire::CreateApiResource, Vec<&str>)> = vec![
-            ("minimal", new_resource("https://orders.example"), vec![]),
-            (
-                "urn is not hierarchical",
-                new_resource("urn:orders"),
-                vec!["indicator"],
-            ),
-            (
-                "fragment",
-                new_resource("https://orders.example/#x"),
-                vec!["indicator"],
-            ),
-            (
-                "management indicator",
-                new_resource(MANAGEMENT),
-                vec!["indicator"],
-            ),
-            (
-                "stored management indicator",
-                new_resource(MANAGEMENT_STORED_INDICATOR),
-                vec!["indicator"],
-            ),
-            (
-                "ttl too short",
-                wire::CreateApiResource {
-                    access_token_ttl: Some(59),
-                    ..new_resource("https://o.example")
-                },
-                vec!["access_token_ttl"],
-            ),
-            (
-                "ttl too long",
-                wire::CreateApiResource {
-                    access_token_ttl: Some(86_401),
-                    ..new_resource("https://o.example")
-                },
-                vec!["access_token_ttl"],
-            ),
-            (
-                "ttl bounds",
-                wire::CreateApiResource {
-                    access_token_ttl: Some(60),
-                    ..new_resource("https://o.example")
-                },
-                vec![],
-            ),
-            (
-                "bad and duplicate scopes",
-                wire::CreateApiResource {
-                    scopes: scopes(&["read", "a b", "read"]),
-                    ..new_resource("https://o.example")
-                },
-                vec!["scopes[1].name", "scopes[2].name"],
-            ),
-            (
-                "too many scopes",
-                wire::CreateApiResource {
-                    scopes: scopes(&too_many),
-                    ..new_resource("https://o.example")
-                },
-                vec!["scopes"],
-            ),
-        ];
-        for (name, body, expected) in cases {
-            assert_eq!(
-                fields(&check_new_resource(&body, MANAGEMENT)),
-                expected,
-                "{name}"
-            );
-        }
-    }
-
-    #[test]
-    fn resource_update_rules() {
-        let long = "x".repeat(MAX_SCOPE_DESCRIPTION + 1);
-        let cases: Vec<(wire::UpdateApiResource, Vec<&str>)> = vec![
-            (wire::UpdateApiResource::default(), vec![]),
-            (
-                wire::UpdateApiResource {
-                    access_token_ttl: Some(86_400),
-                    ..Default::default()
-                },
-                vec![],
-            ),
-            (
-                wire::UpdateApiResource {
-                    access_token_ttl: Some(0),
-                    ..Default::default()
-                },
-                vec!["access_token_ttl"],
-            ),
-            (
-                wire::UpdateApiResource {
-                    name: Some(String::new()),
-                    ..Default::default()
-                },
-                vec!["name"],
-            ),
-            (
-                wire::UpdateApiResource {
-                    scopes: Some(vec![ResourceScope {
-                        name: "read".to_owned(),
-                        description: long,
-                    }]),
-                    ..Default::default()
-                },
-                vec!["scopes[0].description"],
-            ),
-        ];
-        for (body, expected) in cases {
-            assert_eq!(fields(&check_resource_update(&body)), expected, "{body:?}");
         }
     }
 

@@ -1300,3 +1300,36 @@ async fn only_administrators_get_management_api_tokens_as_people() {
         .unwrap();
     assert!(matches!(call().await, 401 | 403));
 }
+
+#[tokio::test]
+async fn steps_cannot_be_skipped() {
+    let server = TestServer::start().await;
+    let client = web_app(&server, true).await;
+    user(&server, "nina").await;
+    let mut browser = Browser::new(&server);
+    let page = browser.authorize(&client.0, &[]).await;
+    assert!(page.body.contains("<h1>Sign in</h1>"));
+    let csrf = page.hidden("csrf");
+    let consent_url = page.form_action().replace("/sign-in", "/consent");
+    // U-09: jumping to the consent step without signing in gives no code, only the page.
+    let skipped = browser
+        .post(&consent_url, &[("csrf", &csrf), ("decision", "allow")])
+        .await;
+    assert_eq!(skipped.status, 303);
+    assert!(
+        skipped.location().contains("/interaction/"),
+        "{}",
+        skipped.location()
+    );
+    assert!(!skipped.location().contains("code="));
+    // An empty sign-in form: the page again, no session.
+    let empty = browser.post(&page.form_action(), &[("csrf", &csrf)]).await;
+    assert_eq!(empty.status, 400);
+    assert!(empty.set_cookie("gatehouse-session").is_none());
+    // The interaction is still usable afterwards.
+    let signed_in = browser.sign_in(&page, "nina", PASSWORD).await;
+    assert!(
+        signed_in.location().contains("/interaction/"),
+        "consent comes next"
+    );
+}

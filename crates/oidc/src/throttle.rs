@@ -125,20 +125,23 @@ fn throttled(locked_until: i64, now: i64) -> Throttled {
 
 impl Engine {
     /// Refuses while the key is locked, whatever the attempt would have proven.
+    /// Otherwise says whether failures are counted in the current window, so that a caller
+    /// clears them after a success only when there is something to clear (one write less on
+    /// every ordinary sign-in).
     pub async fn check_throttle(
         &self,
         tenant: &TenantContext,
         kind: ThrottleKind,
         key: &str,
-    ) -> Result<(), ThrottleError> {
+    ) -> Result<bool, ThrottleError> {
         let now = self.now();
         let count = self
             .store
             .find_failures(tenant.id(), kind, key, now)
             .await?;
-        match count.and_then(|count| count.locked_until) {
+        match count.as_ref().and_then(|count| count.locked_until) {
             Some(until) if until > now => Err(ThrottleError::Throttled(throttled(until, now))),
-            _ => Ok(()),
+            _ => Ok(count.is_some()),
         }
     }
 
@@ -246,7 +249,10 @@ mod tests {
         }
 
         async fn check(&self, kind: ThrottleKind, key: &str) -> Result<(), ThrottleError> {
-            self.engine.check_throttle(&self.tenant, kind, key).await
+            self.engine
+                .check_throttle(&self.tenant, kind, key)
+                .await
+                .map(|_| ())
         }
 
         /// A sign-in as the page will run it: check, verify, then record the outcome.

@@ -356,12 +356,15 @@ impl Engine {
     ) -> Result<Option<User>, PageMessage> {
         let account_key = throttle_key(&form.identifier);
         let ip_key = browser.ip.clone().unwrap_or_default();
+        let mut account_has_failures = false;
         for (kind, key) in [
             (ThrottleKind::LoginIdentifier, account_key.as_str()),
             (ThrottleKind::LoginIp, ip_key.as_str()),
         ] {
             match self.check_throttle(tenant, kind, key).await {
-                Ok(()) => {}
+                Ok(has_failures) => {
+                    account_has_failures |= kind == ThrottleKind::LoginIdentifier && has_failures;
+                }
                 Err(ThrottleError::Throttled(t)) => {
                     return Err(PageMessage::Throttled {
                         retry_after: t.retry_after,
@@ -375,9 +378,11 @@ impl Engine {
             .await
             .map_err(|_| PageMessage::Unavailable)?;
         if user.is_some() {
-            self.record_success(tenant, ThrottleKind::LoginIdentifier, &account_key)
-                .await
-                .map_err(|_| PageMessage::Unavailable)?;
+            if account_has_failures {
+                self.record_success(tenant, ThrottleKind::LoginIdentifier, &account_key)
+                    .await
+                    .map_err(|_| PageMessage::Unavailable)?;
+            }
             return Ok(user);
         }
         let mut throttled = None;
@@ -425,7 +430,7 @@ impl Engine {
             .check_throttle(tenant, ThrottleKind::LoginIp, &ip_key)
             .await
         {
-            Ok(()) => {}
+            Ok(_) => {}
             Err(ThrottleError::Throttled(t)) => {
                 let retry_after = t.retry_after;
                 return show(page, PageMessage::Throttled { retry_after });

@@ -829,6 +829,14 @@ async fn repeated_failures_lock_the_account_for_a_while() {
     let server = TestServer::start().await;
     let client = web_app(&server, false).await;
     user(&server, "heidi").await;
+    // Four failures, then a success: the success clears the account's counter.
+    let mut browser = Browser::new(&server);
+    let mut page = browser.authorize(&client.0, &[]).await;
+    for _ in 0..4 {
+        page = browser.sign_in(&page, "heidi", "wrong password!").await;
+        assert_eq!(page.status, 400);
+    }
+    assert_redirect_to_client(&browser.sign_in(&page, "heidi", PASSWORD).await, &server);
     let mut browser = Browser::new(&server);
     let mut page = browser.authorize(&client.0, &[]).await;
     let mut statuses = Vec::new();

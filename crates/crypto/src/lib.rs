@@ -14,7 +14,7 @@ pub use envelope::{MasterKey, MasterKeyError};
 pub use jws::{JwsError, Signer, VerifiedJwt, Verifier};
 pub use keys::{GeneratedKey, generate_signing_key};
 pub use password::PasswordHasher;
-pub use secret::{RedactedString, constant_time_eq, random_token, sha256};
+pub use secret::{RedactedString, constant_time_eq, random_code, random_token, sha256};
 
 /// Errors of key handling and sealing.
 #[derive(Debug, thiserror::Error)]

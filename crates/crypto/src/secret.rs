@@ -50,6 +50,29 @@ pub fn random_token(bytes: usize) -> String {
     URL_SAFE_NO_PAD.encode(&raw)
 }
 
+/// `len` characters drawn uniformly from `alphabet` (at most 256 distinct ASCII bytes) with
+/// the OS CSPRNG. Rejection sampling keeps every character equally likely (no modulo bias).
+pub fn random_code(alphabet: &[u8], len: usize) -> String {
+    let size = alphabet.len().clamp(1, 256);
+    // The largest multiple of `size` that fits in a byte: bytes at or above it are redrawn.
+    let limit = 256 - (256 % size);
+    let mut code = String::with_capacity(len);
+    let mut buf = [0u8; 32];
+    while code.len() < len {
+        fill_random(&mut buf);
+        for byte in buf {
+            let value = usize::from(byte);
+            if value < limit
+                && code.len() < len
+                && let Some(c) = alphabet.get(value % size)
+            {
+                code.push(char::from(*c));
+            }
+        }
+    }
+    code
+}
+
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(data).into()
@@ -71,6 +94,34 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
+
+    #[test]
+    fn random_codes_use_only_the_alphabet_evenly_and_do_not_repeat() {
+        let alphabet = b"BCDFGHJKLMNPQRSTVWXZ";
+        let mut counts = [0usize; 20];
+        let mut seen = HashSet::new();
+        for _ in 0..10_000 {
+            let code = random_code(alphabet, 8);
+            assert_eq!(code.len(), 8);
+            for c in code.bytes() {
+                let index = alphabet
+                    .iter()
+                    .position(|a| *a == c)
+                    .expect("in the alphabet");
+                counts[index] += 1;
+            }
+            if seen.len() < 2_000 {
+                assert!(
+                    seen.insert(code),
+                    "34 bits: a repeat within 2,000 draws (p < 1e-4)"
+                );
+            }
+        }
+        // 80,000 characters, 4,000 expected each: a biased draw would stand out.
+        for count in counts {
+            assert!((3_500..=4_500).contains(&count), "{counts:?}");
+        }
+    }
 
     #[test]
     fn redacted_string_never_prints_the_secret() {

@@ -3,6 +3,7 @@
 //! protocol engine reasons about them.
 #![warn(missing_docs)]
 
+pub mod device;
 pub mod grant;
 pub mod interaction;
 pub mod model;
@@ -10,6 +11,7 @@ pub mod throttle;
 pub mod user;
 pub mod validate;
 
+pub use device::{DeviceApproval, DeviceAuthorization, DevicePoll, DeviceStatus};
 pub use grant::{AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session};
 pub use interaction::{Consent, Interaction};
 pub use model::*;

@@ -74,6 +74,8 @@ pub struct Application {
     /// The public JWK Set (JSON text, validated and normalized when registered) whose keys
     /// sign the client's `private_key_jwt` assertions; `None`: no key-based authentication.
     pub jwks: Option<String>,
+    /// Whether the app may use the device authorization grant (RFC 8628); native apps only.
+    pub device_flow: bool,
     /// Creation time.
     pub created_at: i64,
     /// Last update time.

@@ -231,6 +231,7 @@ pub async fn run(global: &Settings, command: AdminCommand) -> Result<(), String>
                 redirect_uris: args.redirect_uris,
                 post_logout_redirect_uris: args.post_logout_redirect_uris,
                 third_party: args.third_party,
+                device_flow: args.device_flow,
                 resource_grants: grants,
                 refresh_token_absolute_ttl: args.refresh_token_ttl,
                 refresh_token_idle_ttl: args.refresh_token_idle_ttl,

@@ -210,6 +210,9 @@ pub struct AppsCreateArgs {
     /// Third-party application: always asks for consent.
     #[arg(long)]
     pub third_party: bool,
+    /// Allow the device authorization grant (RFC 8628); native applications only.
+    #[arg(long)]
+    pub device_flow: bool,
     /// Allow the application to obtain Management API tokens (scope `all`).
     #[arg(long)]
     pub management: bool,

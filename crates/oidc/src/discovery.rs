@@ -18,6 +18,8 @@ pub mod paths {
     pub const USERINFO: &str = "/oauth2/userinfo";
     /// RP-initiated logout.
     pub const END_SESSION: &str = "/oauth2/end_session";
+    /// Device authorization endpoint (RFC 8628 §3.1).
+    pub const DEVICE_AUTHORIZATION: &str = "/oauth2/device_authorization";
     /// Interaction pages (sign-in, sign-up, consent), followed by the interaction id.
     pub const INTERACTION: &str = "/interaction";
     /// JWKS.
@@ -44,6 +46,7 @@ pub fn provider_metadata(tenant: &TenantContext) -> ProviderMetadata {
         introspection_endpoint: format!("{issuer}{}", paths::INTROSPECT),
         revocation_endpoint: format!("{issuer}{}", paths::REVOKE),
         userinfo_endpoint: format!("{issuer}{}", paths::USERINFO),
+        device_authorization_endpoint: format!("{issuer}{}", paths::DEVICE_AUTHORIZATION),
         end_session_endpoint: format!("{issuer}{}", paths::END_SESSION),
         scopes_supported: strings(&crate::authorize::STANDARD_SCOPES),
         response_types_supported: strings(&["code"]),
@@ -52,6 +55,7 @@ pub fn provider_metadata(tenant: &TenantContext) -> ProviderMetadata {
             "authorization_code",
             "refresh_token",
             "client_credentials",
+            crate::device::DEVICE_CODE_GRANT_TYPE,
         ]),
         subject_types_supported: strings(&["public"]),
         id_token_signing_alg_values_supported: strings(&["ES256", "RS256"]),

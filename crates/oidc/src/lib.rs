@@ -11,6 +11,7 @@ pub mod authorize;
 mod cache;
 pub mod client_auth;
 pub mod clock;
+pub mod device;
 pub mod discovery;
 pub mod end_session;
 pub mod engine;

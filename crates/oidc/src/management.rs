@@ -209,6 +209,7 @@ pub fn check_new_application(
         body.app_type,
     );
     check_resource_grants(&mut errors, &body.resource_grants, resources);
+    check_device_flow(&mut errors, body.device_flow, body.app_type);
     for (field, message) in check_refresh_token_lifetimes(
         body.refresh_token_absolute_ttl,
         body.refresh_token_idle_ttl,
@@ -220,6 +221,16 @@ pub fn check_new_application(
         check_jwks(&mut errors, jwks, body.app_type);
     }
     errors.0
+}
+
+/// RFC 8628 is for devices that cannot show a browser: native applications only.
+fn check_device_flow(errors: &mut FieldErrors, device_flow: bool, app_type: ApplicationType) {
+    if device_flow && app_type != ApplicationType::Native {
+        errors.add(
+            "device_flow",
+            "only native applications may use the device authorization grant",
+        );
+    }
 }
 
 /// Checks a JWK Set registered for `private_key_jwt`.
@@ -274,6 +285,9 @@ pub fn check_application_update(
     }
     if let Some(Some(jwks)) = &body.jwks {
         check_jwks(&mut errors, jwks, app_type);
+    }
+    if let Some(device_flow) = body.device_flow {
+        check_device_flow(&mut errors, device_flow, app_type);
     }
     errors.0
 }
@@ -333,6 +347,7 @@ pub fn application_view(app: Application) -> wire::Application {
         redirect_uris: app.redirect_uris,
         post_logout_redirect_uris: app.post_logout_redirect_uris,
         third_party: app.third_party,
+        device_flow: app.device_flow,
         resource_grants: app.resource_grants,
         token_endpoint_auth_method,
         refresh_token_absolute_ttl: app.refresh_token_absolute_ttl,
@@ -430,6 +445,7 @@ impl Engine {
             redirect_uris: body.redirect_uris,
             post_logout_redirect_uris: body.post_logout_redirect_uris,
             third_party: body.third_party,
+            device_flow: body.device_flow,
             builtin: false,
             resource_grants: body.resource_grants,
             refresh_token_absolute_ttl: body.refresh_token_absolute_ttl,
@@ -511,6 +527,7 @@ impl Engine {
             redirect_uris,
             post_logout_redirect_uris,
             third_party,
+            device_flow,
             resource_grants,
             refresh_token_absolute_ttl,
             refresh_token_idle_ttl,
@@ -521,6 +538,7 @@ impl Engine {
         app.post_logout_redirect_uris =
             post_logout_redirect_uris.unwrap_or(app.post_logout_redirect_uris);
         app.third_party = third_party.unwrap_or(app.third_party);
+        app.device_flow = device_flow.unwrap_or(app.device_flow);
         app.resource_grants = resource_grants.unwrap_or(app.resource_grants);
         app.refresh_token_absolute_ttl =
             refresh_token_absolute_ttl.unwrap_or(app.refresh_token_absolute_ttl);
@@ -666,6 +684,7 @@ mod tests {
             redirect_uris: Vec::new(),
             post_logout_redirect_uris: Vec::new(),
             third_party: false,
+            device_flow: false,
             resource_grants: Vec::new(),
             refresh_token_absolute_ttl: None,
             refresh_token_idle_ttl: None,
@@ -915,6 +934,7 @@ mod tests {
             redirect_uris: Vec::new(),
             post_logout_redirect_uris: Vec::new(),
             third_party: false,
+            device_flow: false,
             builtin: false,
             resource_grants: Vec::new(),
             refresh_token_absolute_ttl: Some(7200),

@@ -101,6 +101,8 @@ fn cli_application(now: i64) -> Application {
         redirect_uris: vec!["http://127.0.0.1/callback".to_owned()],
         post_logout_redirect_uris: Vec::new(),
         third_party: false,
+        // The CLI falls back to the device flow where no browser can be opened.
+        device_flow: true,
         builtin: true,
         resource_grants: Vec::new(),
         refresh_token_absolute_ttl: None,

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route(paths::REVOKE, post(revoke))
         .layer(crate::cors::layer())
         .route(paths::INTROSPECT, post(introspect))
+        .route(paths::DEVICE_AUTHORIZATION, post(device_authorization))
 }
 
 /// Checks the body is `application/x-www-form-urlencoded` (UTF-8) and parses it.
@@ -117,4 +118,25 @@ async fn revoke(
         .handle_revocation(&tenant, &client, &params)
         .await?;
     Ok(json_no_store(StatusCode::OK, &serde_json::json!({})))
+}
+
+/// RFC 8628 §3.1: the device authorization endpoint (client authentication as at the token
+/// endpoint; public native clients send only their client_id).
+async fn device_authorization(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    crate::pages::PeerIp(ip): crate::pages::PeerIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthErrorResponse> {
+    let (params, credentials) = parse_client_request(&headers, &body)?;
+    let client = state
+        .engine
+        .authenticate_client(&tenant, &credentials)
+        .await?;
+    let answer = state
+        .engine
+        .handle_device_authorization(&tenant, &client, &params, ip.as_deref())
+        .await?;
+    Ok(json_no_store(StatusCode::OK, &answer))
 }

@@ -16,7 +16,7 @@ macro_rules! application_columns {
     () => {
         "a.id, a.name, a.app_type, a.redirect_uris, a.post_logout_redirect_uris, \
          a.third_party, a.builtin, a.refresh_token_absolute_ttl, a.refresh_token_idle_ttl, \
-         a.jwks, a.created_at, a.updated_at"
+         a.jwks, a.device_flow, a.created_at, a.updated_at"
     };
 }
 
@@ -40,6 +40,7 @@ fn application_from_row(row: &PgRow) -> StoreResult<Application> {
         refresh_token_absolute_ttl: optional_seconds(row, "refresh_token_absolute_ttl")?,
         refresh_token_idle_ttl: optional_seconds(row, "refresh_token_idle_ttl")?,
         jwks: row.try_get("jwks").map_err(from_sqlx)?,
+        device_flow: row.try_get("device_flow").map_err(from_sqlx)?,
         created_at: row.try_get("created_at").map_err(from_sqlx)?,
         updated_at: row.try_get("updated_at").map_err(from_sqlx)?,
     })
@@ -104,8 +105,8 @@ impl ApplicationStore for PostgresStore {
         sqlx::query(
             "INSERT INTO applications (tenant_id, id, name, app_type, redirect_uris, \
              post_logout_redirect_uris, third_party, builtin, refresh_token_absolute_ttl, \
-             refresh_token_idle_ttl, jwks, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             refresh_token_idle_ttl, jwks, device_flow, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(tenant_id)
         .bind(&app.id)
@@ -118,6 +119,7 @@ impl ApplicationStore for PostgresStore {
         .bind(app.refresh_token_absolute_ttl.map(i64::from))
         .bind(app.refresh_token_idle_ttl.map(i64::from))
         .bind(&app.jwks)
+        .bind(app.device_flow)
         .bind(app.created_at)
         .bind(app.updated_at)
         .execute(&mut *tx)
@@ -261,7 +263,7 @@ impl ApplicationStore for PostgresStore {
         let updated = sqlx::query(
             "UPDATE applications SET name = $1, redirect_uris = $2, post_logout_redirect_uris = $3, \
              third_party = $4, refresh_token_absolute_ttl = $5, refresh_token_idle_ttl = $6, \
-             jwks = $7, updated_at = $8 WHERE tenant_id = $9 AND id = $10",
+             jwks = $7, device_flow = $8, updated_at = $9 WHERE tenant_id = $10 AND id = $11",
         )
         .bind(&app.name)
         .bind(json::encode(&app.redirect_uris)?)
@@ -270,6 +272,7 @@ impl ApplicationStore for PostgresStore {
         .bind(app.refresh_token_absolute_ttl.map(i64::from))
         .bind(app.refresh_token_idle_ttl.map(i64::from))
         .bind(&app.jwks)
+        .bind(app.device_flow)
         .bind(app.updated_at)
         .bind(tenant_id)
         .bind(&app.id)

@@ -9,7 +9,7 @@ use sqlx::error::{DatabaseError, ErrorKind};
 const UNAVAILABLE_CLASSES: [&str; 3] = ["08", "53", "57"];
 
 /// What a violated unique constraint or foreign key means, in words.
-const CONSTRAINT_MESSAGES: [(&str, &str); 19] = [
+const CONSTRAINT_MESSAGES: [(&str, &str); 24] = [
     ("users_pkey", "user id already exists"),
     ("users_username_key", "username already exists"),
     ("users_email_key", "email already exists"),
@@ -41,6 +41,20 @@ const CONSTRAINT_MESSAGES: [(&str, &str); 19] = [
     ("api_resources_tenant_id_fkey", "tenant does not exist"),
     ("signing_keys_tenant_id_fkey", "tenant does not exist"),
     ("revoked_tokens_tenant_id_fkey", "tenant does not exist"),
+    ("device_authorizations_pkey", "device code already exists"),
+    (
+        "device_authorizations_user_code_key",
+        "user code already exists",
+    ),
+    (
+        "device_authorizations_client_fkey",
+        "application does not exist",
+    ),
+    ("device_authorizations_user_fkey", "user does not exist"),
+    (
+        "device_authorizations_tenant_id_fkey",
+        "tenant does not exist",
+    ),
 ];
 
 /// Maps any `sqlx` error to the store's error.

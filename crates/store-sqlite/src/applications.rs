@@ -16,7 +16,7 @@ macro_rules! application_columns {
     () => {
         "a.id, a.name, a.app_type, a.redirect_uris, a.post_logout_redirect_uris, \
          a.third_party, a.builtin, a.refresh_token_absolute_ttl, a.refresh_token_idle_ttl, \
-         a.jwks, a.created_at, a.updated_at"
+         a.jwks, a.device_flow, a.created_at, a.updated_at"
     };
 }
 
@@ -40,6 +40,7 @@ fn application_from_row(row: &SqliteRow) -> StoreResult<Application> {
         refresh_token_absolute_ttl: optional_seconds(row, "refresh_token_absolute_ttl")?,
         refresh_token_idle_ttl: optional_seconds(row, "refresh_token_idle_ttl")?,
         jwks: row.try_get("jwks").map_err(from_sqlx)?,
+        device_flow: row.try_get("device_flow").map_err(from_sqlx)?,
         created_at: row.try_get("created_at").map_err(from_sqlx)?,
         updated_at: row.try_get("updated_at").map_err(from_sqlx)?,
     })
@@ -104,8 +105,8 @@ impl ApplicationStore for SqliteStore {
         sqlx::query(
             "INSERT INTO applications (tenant_id, id, name, app_type, redirect_uris, \
              post_logout_redirect_uris, third_party, builtin, refresh_token_absolute_ttl, \
-             refresh_token_idle_ttl, jwks, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             refresh_token_idle_ttl, jwks, device_flow, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(tenant_id)
         .bind(&app.id)
@@ -118,6 +119,7 @@ impl ApplicationStore for SqliteStore {
         .bind(app.refresh_token_absolute_ttl.map(i64::from))
         .bind(app.refresh_token_idle_ttl.map(i64::from))
         .bind(&app.jwks)
+        .bind(app.device_flow)
         .bind(app.created_at)
         .bind(app.updated_at)
         .execute(&mut *tx)
@@ -261,7 +263,7 @@ impl ApplicationStore for SqliteStore {
         let updated = sqlx::query(
             "UPDATE applications SET name = ?, redirect_uris = ?, post_logout_redirect_uris = ?, \
              third_party = ?, refresh_token_absolute_ttl = ?, refresh_token_idle_ttl = ?, \
-             jwks = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+             jwks = ?, device_flow = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
         )
         .bind(&app.name)
         .bind(json::encode(&app.redirect_uris)?)
@@ -270,6 +272,7 @@ impl ApplicationStore for SqliteStore {
         .bind(app.refresh_token_absolute_ttl.map(i64::from))
         .bind(app.refresh_token_idle_ttl.map(i64::from))
         .bind(&app.jwks)
+        .bind(app.device_flow)
         .bind(app.updated_at)
         .bind(tenant_id)
         .bind(&app.id)

@@ -9,7 +9,7 @@ const UNAVAILABLE_CODES: [i64; 5] = [5, 6, 10, 13, 14];
 
 /// Unique constraints, as SQLite names their columns, and what a collision means in words.
 /// The first match wins, so the more specific entries come first.
-const UNIQUE_MESSAGES: [(&str, &str); 11] = [
+const UNIQUE_MESSAGES: [(&str, &str); 13] = [
     ("users.username", "username already exists"),
     ("users.email", "email already exists"),
     ("users.", "user id already exists"),
@@ -24,6 +24,11 @@ const UNIQUE_MESSAGES: [(&str, &str); 11] = [
     ("applications.", "application id already exists"),
     ("client_secrets.", "client secret id already exists"),
     ("signing_keys.", "signing key id (kid) already exists"),
+    (
+        "device_authorizations.user_code",
+        "user code already exists",
+    ),
+    ("device_authorizations.", "device code already exists"),
 ];
 
 /// Maps any `sqlx` error to the store's error.
@@ -115,6 +120,16 @@ mod tests {
             (
                 "UNIQUE constraint failed: users.tenant_id, users.username",
                 "username already exists",
+            ),
+            (
+                "UNIQUE constraint failed: device_authorizations.tenant_id, \
+                 device_authorizations.user_code",
+                "user code already exists",
+            ),
+            (
+                "UNIQUE constraint failed: device_authorizations.tenant_id, \
+                 device_authorizations.device_code_hash",
+                "device code already exists",
             ),
             (
                 "UNIQUE constraint failed: mystery.x",

@@ -483,6 +483,12 @@ impl GrantStore for SqliteStore {
                 "DELETE FROM client_assertion_jtis WHERE expires_at <= ?1",
                 now,
             ),
+            // Kept as long as codes, so a late poll still answers `Expired` (or
+            // `AlreadyConsumed`) rather than `NotFound`.
+            (
+                "DELETE FROM device_authorizations WHERE expires_at <= ?1",
+                now - CODE_RETENTION_SECS,
+            ),
         ];
         for (sql, cutoff) in statements {
             deleted += sqlx::query(sql)

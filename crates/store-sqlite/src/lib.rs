@@ -9,6 +9,7 @@
 mod admins;
 mod applications;
 mod assertions;
+mod devices;
 mod error;
 mod grants;
 mod hot;

@@ -130,6 +130,7 @@ async fn seed_client(store: &SqliteStore) {
         refresh_token_absolute_ttl: None,
         refresh_token_idle_ttl: None,
         jwks: None,
+        device_flow: false,
         created_at: 1,
         updated_at: 1,
     };
@@ -221,8 +222,9 @@ fn migrations_before_0006(dir: &std::path::Path) -> std::path::PathBuf {
     old
 }
 
-/// Rows written before migration 0006 still load after it: a refresh token with no recorded
-/// authentication, an application with the default lifetimes and no JWK Set.
+/// Rows written before migration 0006 still load after the later migrations: a refresh token
+/// with no recorded authentication, an application with the default lifetimes, no JWK Set and
+/// no device flow, and the built-in CLI application with the device flow (0008).
 #[tokio::test]
 async fn rows_from_before_migration_0006_still_load() {
     use gatehouse_store::RefreshTokenStore;
@@ -244,6 +246,9 @@ async fn rows_from_before_migration_0006_still_load() {
         "INSERT INTO applications (tenant_id, id, name, app_type, redirect_uris, \
          post_logout_redirect_uris, third_party, builtin, created_at, updated_at) \
          VALUES ('t1', 'app-1', 'App', 'web', '[]', '[]', 0, 0, 1, 1)",
+        "INSERT INTO applications (tenant_id, id, name, app_type, redirect_uris, \
+         post_logout_redirect_uris, third_party, builtin, created_at, updated_at) \
+         VALUES ('t1', 'gatehouse-cli', 'CLI', 'native', '[]', '[]', 0, 1, 1, 1)",
         "INSERT INTO users (tenant_id, id, username, email_verified, disabled, created_at, \
          updated_at) VALUES ('t1', 'u-1', 'alice', 0, 0, 1, 1)",
         "INSERT INTO refresh_tokens (tenant_id, token_hash, family_id, client_id, user_id, \
@@ -263,9 +268,19 @@ async fn rows_from_before_migration_0006_still_load() {
         (
             app.refresh_token_absolute_ttl,
             app.refresh_token_idle_ttl,
-            app.jwks
+            app.jwks,
+            app.device_flow
         ),
-        (None, None, None)
+        (None, None, None, false)
+    );
+    let cli = store
+        .find_application("t1", "gatehouse-cli")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        cli.device_flow,
+        "the built-in CLI application uses the device flow"
     );
     let token = store.find_refresh_token("t1", &[1]).await.unwrap().unwrap();
     assert_eq!((token.auth_time, token.amr, token.acr), (0, vec![], None));

@@ -10,7 +10,7 @@ use gatehouse_core::throttle::{FailureCount, ThrottleKind};
 use gatehouse_core::user::User;
 use gatehouse_core::{ApiResource, Application, ClientSecret, SigningKey, Tenant};
 use gatehouse_core::{AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session};
-use gatehouse_core::{Consent, Interaction};
+use gatehouse_core::{Consent, DeviceApproval, DeviceAuthorization, DevicePoll, Interaction};
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -281,6 +281,7 @@ pub trait Store:
     + ConsentStore
     + ClientAssertionStore
     + AdminStore
+    + DeviceAuthorizationStore
 {
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
@@ -400,10 +401,10 @@ pub trait GrantStore: Send + Sync {
         user_id: &str,
         now: i64,
     ) -> StoreResult<u64>;
-    /// Across tenants, deletes expired sessions, codes that expired more than
-    /// [`CODE_RETENTION_SECS`] ago, refresh tokens past their absolute limit (and unused ones
-    /// past their idle limit), expired interactions and expired revoked-grant markers;
-    /// returns how many rows.
+    /// Across tenants, deletes expired sessions, codes and device authorizations that expired
+    /// more than [`CODE_RETENTION_SECS`] ago, refresh tokens past their absolute limit (and
+    /// unused ones past their idle limit), expired interactions and expired revoked-grant
+    /// markers; returns how many rows.
     async fn delete_expired_grants_data(&self, now: i64) -> StoreResult<u64>;
 }
 
@@ -544,4 +545,47 @@ pub trait ClientAssertionStore: Send + Sync {
         expires_at: i64,
         now: i64,
     ) -> StoreResult<bool>;
+}
+
+/// Device authorization requests (RFC 8628), found by the hash of the device code (polling)
+/// or by the user code (the verification page).
+#[async_trait]
+pub trait DeviceAuthorizationStore: Send + Sync {
+    /// Inserts a pending request; `Conflict` when the device code hash or the user code is
+    /// taken in the tenant (the caller draws new codes), or the client does not exist.
+    async fn insert_device_authorization(
+        &self,
+        tenant_id: &str,
+        authorization: &DeviceAuthorization,
+    ) -> StoreResult<()>;
+    /// The request with this user code, in any status, unless expired at `now`.
+    async fn find_device_by_user_code(
+        &self,
+        tenant_id: &str,
+        user_code: &str,
+        now: i64,
+    ) -> StoreResult<Option<DeviceAuthorization>>;
+    /// Approves (`Some`) or denies (`None`) a pending, unexpired request; returns whether it
+    /// changed (false: unknown, expired or already decided). Of concurrent decisions exactly
+    /// one wins.
+    async fn decide_device_authorization(
+        &self,
+        tenant_id: &str,
+        user_code: &str,
+        approval: Option<&DeviceApproval>,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// One poll by `client_id`, decided atomically, in this order: `NotFound` (unknown, or
+    /// another client's), `AlreadyConsumed`, `Expired`, `SlowDown` (the previous poll was less
+    /// than `interval` seconds before `now`: the interval grows by `slow_down_by`), then by
+    /// status `Pending`, `Denied`, or `Approved` (which marks it consumed: of concurrent polls
+    /// exactly one gets it). Every poll except `NotFound` records `now` as the last poll.
+    async fn poll_device_authorization(
+        &self,
+        tenant_id: &str,
+        device_code_hash: &[u8],
+        client_id: &str,
+        now: i64,
+        slow_down_by: i64,
+    ) -> StoreResult<DevicePoll>;
 }

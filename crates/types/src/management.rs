@@ -77,6 +77,8 @@ pub struct Application {
     pub post_logout_redirect_uris: Vec<String>,
     /// Third-party applications always show a consent screen.
     pub third_party: bool,
+    /// Whether the application may use the device authorization grant (RFC 8628).
+    pub device_flow: bool,
     /// API resources this application may obtain tokens for.
     pub resource_grants: Vec<ResourceGrant>,
     /// How the client authenticates at the token, introspection and revocation endpoints:
@@ -123,6 +125,9 @@ pub struct CreateApplication {
     /// Third-party application (consent is always asked).
     #[serde(default)]
     pub third_party: bool,
+    /// Allow the device authorization grant (RFC 8628); native applications only.
+    #[serde(default)]
+    pub device_flow: bool,
     /// API resources this application may obtain tokens for.
     #[serde(default)]
     pub resource_grants: Vec<ResourceGrant>,
@@ -174,6 +179,9 @@ pub struct UpdateApplication {
     /// New third-party flag.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub third_party: Option<bool>,
+    /// New device-flow flag (native applications only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_flow: Option<bool>,
     /// New resource grants (replaces the list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_grants: Option<Vec<ResourceGrant>>,

@@ -131,6 +131,23 @@ pub struct Jwks {
     pub keys: Vec<Jwk>,
 }
 
+/// A device authorization response (RFC 8628 §3.2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeviceAuthorizationResponse {
+    /// The code the device polls with.
+    pub device_code: String,
+    /// The code the person types, `BCDF-GHJK`.
+    pub user_code: String,
+    /// Where the person goes.
+    pub verification_uri: String,
+    /// The same with the user code filled in (the person still confirms).
+    pub verification_uri_complete: String,
+    /// Seconds until both codes expire.
+    pub expires_in: u64,
+    /// Minimum seconds between polls.
+    pub interval: u64,
+}
+
 /// Authorization server / OpenID provider metadata (RFC 8414, OpenID Connect Discovery 1.0).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ProviderMetadata {
@@ -148,6 +165,8 @@ pub struct ProviderMetadata {
     pub revocation_endpoint: String,
     /// UserInfo endpoint (OIDC Core §5.3).
     pub userinfo_endpoint: String,
+    /// Device authorization endpoint (RFC 8628 §4).
+    pub device_authorization_endpoint: String,
     /// RP-initiated logout endpoint (OIDC RP-Initiated Logout §2.1).
     pub end_session_endpoint: String,
     /// Supported scopes.

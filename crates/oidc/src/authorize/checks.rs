@@ -211,23 +211,25 @@ fn check_pkce(request: &UnverifiedAuthorizationRequest, _: &Application) -> Chec
     Ok(())
 }
 
-/// RFC 8707 §2: an absolute URI without fragment, known, and granted to the client.
-async fn check_resource(
+/// The API resource a request names (RFC 8707 §2), checked: an absolute URI without a
+/// fragment, known, and one the client may request. `Err` holds the `invalid_target` text.
+pub(crate) async fn find_requested_resource(
     engine: &Engine,
     tenant: &TenantContext,
-    request: &UnverifiedAuthorizationRequest,
+    indicator: Option<&str>,
     client: &Application,
-) -> Result<Option<RequestedResource>, AuthorizeError> {
-    let Some(indicator) = request.resource.as_deref() else {
+) -> Result<Option<RequestedResource>, RequestProblem> {
+    let Some(indicator) = indicator else {
         return Ok(None);
     };
-    let invalid_target = |text: &str| AuthorizeError::new(AuthorizeErrorCode::InvalidTarget, text);
-    check_resource_indicator(indicator)
-        .map_err(|_| invalid_target("resource must be an absolute URI without a fragment"))?;
+    check_resource_indicator(indicator).map_err(|_| {
+        RequestProblem::Target("resource must be an absolute URI without a fragment")
+    })?;
     let resource = engine
         .find_resource_by_indicator(tenant, indicator)
-        .await?
-        .ok_or_else(|| invalid_target("unknown resource"))?;
+        .await
+        .map_err(RequestProblem::Store)?
+        .ok_or(RequestProblem::Target("unknown resource"))?;
     let granted = if resource.id == crate::account::ACCOUNT_RESOURCE_ID {
         crate::account::may_use_account_api(client)
     } else {
@@ -237,7 +239,7 @@ async fn check_resource(
             .any(|grant| grant.resource_id == resource.id)
     };
     if !granted {
-        return Err(invalid_target(
+        return Err(RequestProblem::Target(
             "the client may not request tokens for this resource",
         ));
     }
@@ -247,21 +249,70 @@ async fn check_resource(
     }))
 }
 
+/// Why requested scopes or a resource are refused.
+#[derive(Debug)]
+pub(crate) enum RequestProblem {
+    /// `invalid_target`, with its text.
+    Target(&'static str),
+    /// `invalid_scope`, with its text.
+    Scope(&'static str),
+    /// The store failed.
+    Store(crate::OAuthError),
+}
+
+impl From<RequestProblem> for AuthorizeError {
+    fn from(problem: RequestProblem) -> Self {
+        match problem {
+            RequestProblem::Target(text) => {
+                AuthorizeError::new(AuthorizeErrorCode::InvalidTarget, text)
+            }
+            RequestProblem::Scope(text) => {
+                AuthorizeError::new(AuthorizeErrorCode::InvalidScope, text)
+            }
+            RequestProblem::Store(error) => AuthorizeError::from(error),
+        }
+    }
+}
+
+impl From<RequestProblem> for crate::OAuthError {
+    fn from(problem: RequestProblem) -> Self {
+        match problem {
+            RequestProblem::Target(text) => {
+                crate::OAuthError::new(crate::ErrorCode::InvalidTarget, text)
+            }
+            RequestProblem::Scope(text) => {
+                crate::OAuthError::new(crate::ErrorCode::InvalidScope, text)
+            }
+            RequestProblem::Store(error) => error,
+        }
+    }
+}
+
+async fn check_resource(
+    engine: &Engine,
+    tenant: &TenantContext,
+    request: &UnverifiedAuthorizationRequest,
+    client: &Application,
+) -> Result<Option<RequestedResource>, AuthorizeError> {
+    find_requested_resource(engine, tenant, request.resource.as_deref(), client)
+        .await
+        .map_err(AuthorizeError::from)
+}
+
 /// Scopes are the standard OIDC ones, or scopes the requested resource defines and granted
 /// to the client. Identity scopes need `openid`; without `openid` the request is plain OAuth
 /// (no ID token). `offline_access` is accepted (a refresh token; consent decides for
 /// third-party apps).
-fn check_scope(
-    request: &UnverifiedAuthorizationRequest,
+pub(crate) fn check_requested_scopes(
+    scopes: &[String],
     client: &Application,
     resource: Option<&ApiResource>,
-) -> CheckResult {
-    let openid = request.scopes.iter().any(|s| s == "openid");
-    for scope in &request.scopes {
+) -> Result<(), RequestProblem> {
+    let openid = scopes.iter().any(|s| s == "openid");
+    for scope in scopes {
         if STANDARD_SCOPES.contains(&scope.as_str()) {
             if !openid && IDENTITY_SCOPES.contains(&scope.as_str()) {
-                return Err(AuthorizeError::new(
-                    AuthorizeErrorCode::InvalidScope,
+                return Err(RequestProblem::Scope(
                     "profile, email, phone and address require the openid scope",
                 ));
             }
@@ -275,11 +326,18 @@ fn check_scope(
                     .any(|grant| grant.resource_id == resource.id && grant.scopes.contains(scope))
         });
         if !allowed {
-            return Err(AuthorizeError::new(
-                AuthorizeErrorCode::InvalidScope,
+            return Err(RequestProblem::Scope(
                 "a requested scope is unknown or not granted to the client",
             ));
         }
     }
     Ok(())
+}
+
+fn check_scope(
+    request: &UnverifiedAuthorizationRequest,
+    client: &Application,
+    resource: Option<&ApiResource>,
+) -> CheckResult {
+    check_requested_scopes(&request.scopes, client, resource).map_err(AuthorizeError::from)
 }

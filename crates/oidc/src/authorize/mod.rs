@@ -24,6 +24,7 @@ mod response;
 mod tests;
 
 pub use checks::{STANDARD_SCOPES, check_authorization_request};
+pub(crate) use checks::{check_requested_scopes, find_requested_resource};
 pub use error::{AuthorizeError, AuthorizeErrorCode};
 pub use redirect_uri::redirect_uri_matches;
 pub use request::{

@@ -79,6 +79,7 @@ async fn fixture() -> Fixture {
             redirect_uris: uris.iter().map(|u| (*u).to_owned()).collect(),
             post_logout_redirect_uris: Vec::new(),
             third_party: false,
+            device_flow: false,
             resource_grants: grants,
             refresh_token_absolute_ttl: None,
             refresh_token_idle_ttl: None,

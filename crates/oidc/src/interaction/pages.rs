@@ -348,7 +348,7 @@ impl Engine {
 
     /// Verifies a sign-in under the brute-force limits: per identifier and per
     /// IP, checked before the password so even the right one is refused during a lock.
-    async fn check_sign_in(
+    pub(crate) async fn check_sign_in(
         &self,
         tenant: &TenantContext,
         browser: &Browser,

@@ -54,6 +54,7 @@ async fn fixture(absolute: i64, idle: i64) -> Fixture {
                 redirect_uris: vec!["https://app.example/cb".into()],
                 post_logout_redirect_uris: vec![],
                 third_party: false,
+                device_flow: false,
                 resource_grants: vec![],
                 refresh_token_absolute_ttl: None,
                 refresh_token_idle_ttl: None,

@@ -16,10 +16,8 @@
 //! and the PKCE challenge: `<uuid v7>.<base64url(SHA-256(client_id NUL challenge))[..16 bytes]>`.
 //! Both are public values, so the binding reveals nothing the front channel did not.
 
-use super::UserGrantTokens;
-use super::refresh_token::first_refresh_token;
+use super::UserAuthorization;
 use crate::authorize::AuthorizationRequest;
-use crate::id_token::NewIdToken;
 use crate::params::Params;
 use crate::{Engine, ErrorCode, OAuthError, TenantContext};
 use base64::Engine as _;
@@ -218,40 +216,19 @@ impl Engine {
             .await?
             .filter(|user| !user.disabled)
             .ok_or_else(|| invalid_grant("the user is gone or disabled"))?;
-        let has_scope = |scope: &str| code.scopes.iter().any(|s| s == scope);
-        let refresh_token = if has_scope("offline_access") {
-            let (token, record) = first_refresh_token(&code, client, now);
-            self.store
-                .insert_refresh_token(tenant.id(), &record)
-                .await?;
-            Some(token)
-        } else {
-            None
-        };
-        let id_token = has_scope("openid").then(|| NewIdToken {
-            sub: &user.id,
-            client_id: &client.id,
-            auth_time: Some(code.auth_time),
+        let authorization = UserAuthorization {
+            grant_id: &code.grant_id,
+            user: &user,
+            scopes: &code.scopes,
+            resource: code.resource.as_deref(),
             nonce: code.nonce.as_deref(),
-            access_token: None,
-            sid: Some(&code.session_id),
+            session_id: Some(&code.session_id),
+            auth_time: code.auth_time,
             amr: &code.amr,
             acr: code.acr.as_deref(),
-        });
-        self.issue_user_tokens(
-            tenant,
-            UserGrantTokens {
-                grant_id: &code.grant_id,
-                client_id: &client.id,
-                user_id: &user.id,
-                scopes: &code.scopes,
-                resource: code.resource.as_deref(),
-                id_token,
-                refresh_token,
-                session_id: Some(&code.session_id),
-            },
-        )
-        .await
+        };
+        self.issue_authorized_tokens(tenant, client, authorization, now)
+            .await
     }
 
     /// A second redemption: when it comes from the client and verifier of the first, the

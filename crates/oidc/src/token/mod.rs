@@ -3,6 +3,7 @@
 
 pub mod authorization_code;
 pub mod client_credentials;
+pub mod device_code;
 pub mod refresh_token;
 #[cfg(test)]
 mod tests;
@@ -38,6 +39,7 @@ impl Engine {
             client_credentials::GRANT_TYPE => client_credentials::GRANT_TYPE,
             authorization_code::GRANT_TYPE => authorization_code::GRANT_TYPE,
             refresh_token::GRANT_TYPE => refresh_token::GRANT_TYPE,
+            device_code::GRANT_TYPE => device_code::GRANT_TYPE,
             _ => {
                 return Err(OAuthError::new(
                     ErrorCode::UnsupportedGrantType,
@@ -56,6 +58,7 @@ impl Engine {
                     .await?
             }
             refresh_token::GRANT_TYPE => self.handle_refresh_token(tenant, &client, params).await?,
+            device_code::GRANT_TYPE => self.handle_device_code(tenant, &client, params).await?,
             _ => {
                 return Err(OAuthError::new(
                     ErrorCode::UnsupportedGrantType,
@@ -91,7 +94,76 @@ pub(crate) struct UserGrantTokens<'a> {
     pub session_id: Option<&'a str>,
 }
 
+/// One authorization a person gave a client (a redeemed code, an approved device): what the
+/// first tokens of its grant carry.
+#[derive(Debug, Clone)]
+pub(crate) struct UserAuthorization<'a> {
+    /// The grant the tokens belong to (and the refresh family's id).
+    pub grant_id: &'a str,
+    /// The person, checked enabled.
+    pub user: &'a gatehouse_core::user::User,
+    /// Granted scopes.
+    pub scopes: &'a [String],
+    /// Resource indicator, if any.
+    pub resource: Option<&'a str>,
+    /// The request's nonce (code flow only).
+    pub nonce: Option<&'a str>,
+    /// The browser session the person authorized in.
+    pub session_id: Option<&'a str>,
+    /// When the person authenticated.
+    pub auth_time: i64,
+    /// How.
+    pub amr: &'a [String],
+    /// Authentication context class, if any.
+    pub acr: Option<&'a str>,
+}
+
 impl Engine {
+    /// The first tokens of an authorization: an access token, an ID token with `openid`, a
+    /// refresh token (stored) with `offline_access`.
+    pub(crate) async fn issue_authorized_tokens(
+        &self,
+        tenant: &TenantContext,
+        client: &gatehouse_core::Application,
+        authorization: UserAuthorization<'_>,
+        now: i64,
+    ) -> Result<TokenResponse, OAuthError> {
+        let has_scope = |scope: &str| authorization.scopes.iter().any(|s| s == scope);
+        let refresh_token = if has_scope("offline_access") {
+            let (token, record) = refresh_token::first_refresh_token(&authorization, client, now);
+            self.store
+                .insert_refresh_token(tenant.id(), &record)
+                .await?;
+            Some(token)
+        } else {
+            None
+        };
+        let id_token = has_scope("openid").then(|| NewIdToken {
+            sub: &authorization.user.id,
+            client_id: &client.id,
+            auth_time: Some(authorization.auth_time),
+            nonce: authorization.nonce,
+            access_token: None,
+            sid: authorization.session_id,
+            amr: authorization.amr,
+            acr: authorization.acr,
+        });
+        self.issue_user_tokens(
+            tenant,
+            UserGrantTokens {
+                grant_id: authorization.grant_id,
+                client_id: &client.id,
+                user_id: &authorization.user.id,
+                scopes: authorization.scopes,
+                resource: authorization.resource,
+                id_token,
+                refresh_token,
+                session_id: authorization.session_id,
+            },
+        )
+        .await
+    }
+
     /// Mints the access token (for the resource, or else for UserInfo) and the ID token of a
     /// user grant, and builds the response.
     pub(crate) async fn issue_user_tokens(

@@ -20,11 +20,11 @@
 //!  rotation at t:                      expires_at kept,  idle_expires_at = min(t + idle, expires_at)
 //! ```
 
-use super::UserGrantTokens;
+use super::{UserAuthorization, UserGrantTokens};
 use crate::id_token::NewIdToken;
 use crate::params::{Params, split_scope};
 use crate::{Engine, ErrorCode, OAuthError, TenantContext};
-use gatehouse_core::{Application, AuthorizationCode, RefreshToken, RotateOutcome};
+use gatehouse_core::{Application, RefreshToken, RotateOutcome};
 use gatehouse_crypto::{random_token, sha256};
 use gatehouse_types::oauth::TokenResponse;
 
@@ -133,10 +133,11 @@ fn new_token() -> (String, Vec<u8>) {
     (token, hash)
 }
 
-/// The first refresh token of the family a redeemed code starts (returned) and its record (to
-/// store): the code's grant, scopes, resource and authentication, the client's lifetimes.
+/// The first refresh token of the family a user authorization starts (returned) and its
+/// record (to store): the authorization's grant, scopes, resource and authentication, the
+/// client's lifetimes.
 pub(crate) fn first_refresh_token(
-    code: &AuthorizationCode,
+    origin: &UserAuthorization<'_>,
     client: &Application,
     now: i64,
 ) -> (String, RefreshToken) {
@@ -145,16 +146,16 @@ pub(crate) fn first_refresh_token(
     let expires_at = now.saturating_add(absolute);
     let record = RefreshToken {
         token_hash,
-        family_id: code.grant_id.clone(),
+        family_id: origin.grant_id.to_owned(),
         client_id: client.id.clone(),
-        user_id: code.user_id.clone(),
+        user_id: origin.user.id.clone(),
         // Issued for offline_access: the family outlives the browser session.
         session_id: None,
-        scopes: code.scopes.clone(),
-        resource: code.resource.clone(),
-        auth_time: code.auth_time,
-        amr: code.amr.clone(),
-        acr: code.acr.clone(),
+        scopes: origin.scopes.to_vec(),
+        resource: origin.resource.map(str::to_owned),
+        auth_time: origin.auth_time,
+        amr: origin.amr.to_vec(),
+        acr: origin.acr.map(str::to_owned),
         created_at: now,
         expires_at,
         idle_expires_at: now.saturating_add(idle).min(expires_at),

@@ -5,6 +5,7 @@
 //! third-party asset.
 
 mod cookies;
+mod device;
 mod i18n;
 mod render;
 
@@ -27,7 +28,8 @@ use gatehouse_oidc::discovery::paths;
 use gatehouse_oidc::end_session::LOGOUT_CSRF_PURPOSE;
 use gatehouse_oidc::interaction::{
     AuthorizeOutcome, Browser, ConsentDecision, InteractionNext, InteractionOutcome,
-    InteractionPage, PageFailure, PageMessage, Screen, SignInForm, SignUpForm, csrf_token,
+    InteractionPage, NewSessionCookie, PageFailure, PageMessage, Screen, SignInForm, SignUpForm,
+    csrf_token,
 };
 use gatehouse_oidc::params::{Params, parse_form};
 use minijinja::context;
@@ -46,6 +48,31 @@ pub fn router() -> Router<AppState> {
             paths::END_SESSION,
             get(end_session_get).post(end_session_post),
         )
+        .route(
+            gatehouse_oidc::device::VERIFICATION_PATH,
+            get(device::page).post(device::submit_code),
+        )
+        .route("/device/sign-in", post(device::sign_in))
+        .route("/device/decide", post(device::decide))
+}
+
+/// The client's IP address: the socket peer (R-06: `X-Forwarded-For` is not trusted without a
+/// configured proxy); `None` without a socket (in-process calls).
+pub struct PeerIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PeerIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(peer_ip(parts)))
+    }
+}
+
+fn peer_ip(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
 }
 
 /// Everything a page handler needs from the request.
@@ -63,11 +90,7 @@ impl FromRequestParts<AppState> for PageContext {
         let CurrentTenant(tenant) = CurrentTenant::from_request_parts(parts, state).await?;
         let policy = state.cookies;
         let headers = parts.headers.clone();
-        // the socket peer; X-Forwarded-For is not trusted without a configured proxy.
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        let ip = peer_ip(parts);
         let browser = Browser {
             binding: cookie_value(&headers, &policy.binding_name()),
             session: cookie_value(&headers, &policy.session_name(&tenant.tenant.name)),
@@ -217,6 +240,8 @@ impl PageContext {
             texts,
             context! {
                 prefix => self.prefix(),
+                action => format!("{}/sign-in", self.interaction_url(&page.interaction_id)),
+                sign_up_url => format!("{}?screen=sign-up", self.interaction_url(&page.interaction_id)),
                 interaction_id => page.interaction_id,
                 csrf => page.csrf,
                 client_name => page.client_name,
@@ -276,14 +301,18 @@ impl PageContext {
             InteractionNext::Failed(failure) => self.failure_page(failure),
         };
         if let Some(cookie) = outcome.new_session {
-            let policy = self.state.cookies;
-            let name = policy.session_name(&self.tenant.tenant.name);
-            let max_age = cookie.persistent.then_some(cookie.max_age);
-            if let Some(value) = policy.set(&name, &cookie.secret, max_age) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
+            self.set_session_cookie(&mut response, &cookie);
         }
         response
+    }
+
+    fn set_session_cookie(&self, response: &mut Response, cookie: &NewSessionCookie) {
+        let policy = self.state.cookies;
+        let name = policy.session_name(&self.tenant.tenant.name);
+        let max_age = cookie.persistent.then_some(cookie.max_age);
+        if let Some(value) = policy.set(&name, &cookie.secret, max_age) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
     }
 
     fn set_binding(&self, response: &mut Response, binding: &str) {

@@ -9,7 +9,7 @@ use minijinja::value::Kwargs;
 use minijinja::{Environment, Value};
 
 /// The page templates, compiled into the binary.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 11] = [
     ("base.html", include_str!("../../templates/base.html")),
     ("sign_in.html", include_str!("../../templates/sign_in.html")),
     ("sign_up.html", include_str!("../../templates/sign_up.html")),
@@ -23,6 +23,15 @@ const TEMPLATES: [(&str, &str); 8] = [
     (
         "logged_out.html",
         include_str!("../../templates/logged_out.html"),
+    ),
+    ("device.html", include_str!("../../templates/device.html")),
+    (
+        "device_confirm.html",
+        include_str!("../../templates/device_confirm.html"),
+    ),
+    (
+        "device_done.html",
+        include_str!("../../templates/device_done.html"),
     ),
 ];
 

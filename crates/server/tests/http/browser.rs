@@ -13,23 +13,23 @@ use std::collections::BTreeMap;
 const REDIRECT: &str = "http://127.0.0.1:9/cb";
 const LOGOUT_REDIRECT: &str = "http://127.0.0.1:9/bye";
 const VERIFIER: &str = "dBjftJeZ4CVP-mJ92ZH1kN8ZKT4KC5tzkdBNEvhMADk";
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A cookie jar and the server it talks to.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     server: &'a TestServer,
     cookies: BTreeMap<String, String>,
 }
 
 /// A page or redirect as received.
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn location(&self) -> String {
+    pub(crate) fn location(&self) -> String {
         self.headers
             .get(LOCATION)
             .map(|v| v.to_str().unwrap().to_owned())
@@ -46,7 +46,7 @@ impl Reply {
     }
 
     /// The value of `name="field" value="..."` in the page (HTML-unescaped).
-    fn hidden(&self, field: &str) -> String {
+    pub(crate) fn hidden(&self, field: &str) -> String {
         let marker = format!("name=\"{field}\" value=\"");
         let start = self.body.find(&marker).unwrap_or_else(|| {
             panic!("no field {field} in page:\n{}", self.body);
@@ -55,14 +55,30 @@ impl Reply {
         unescape(&self.body[start..end])
     }
 
+    /// Every hidden field of the page, in order.
+    pub(crate) fn hidden_fields(&self) -> Vec<(String, String)> {
+        let mut fields = Vec::new();
+        let mut rest = self.body.as_str();
+        while let Some(start) = rest.find("<input type=\"hidden\" name=\"") {
+            rest = &rest[start + 27..];
+            let name_end = rest.find('"').unwrap();
+            let name = rest[..name_end].to_owned();
+            let value_start = rest.find("value=\"").unwrap() + 7;
+            let value_end = rest[value_start..].find('"').unwrap() + value_start;
+            fields.push((name, unescape(&rest[value_start..value_end])));
+            rest = &rest[value_end..];
+        }
+        fields
+    }
+
     /// The action of the page's first form.
-    fn form_action(&self) -> String {
+    pub(crate) fn form_action(&self) -> String {
         let start = self.body.find("action=\"").expect("a form") + 8;
         let end = self.body[start..].find('"').unwrap() + start;
         unescape(&self.body[start..end])
     }
 
-    fn set_cookie(&self, name: &str) -> Option<String> {
+    pub(crate) fn set_cookie(&self, name: &str) -> Option<String> {
         self.headers
             .get_all(SET_COOKIE)
             .iter()
@@ -81,7 +97,7 @@ fn unescape(text: &str) -> String {
 }
 
 impl<'a> Browser<'a> {
-    fn new(server: &'a TestServer) -> Self {
+    pub(crate) fn new(server: &'a TestServer) -> Self {
         Self {
             server,
             cookies: BTreeMap::new(),
@@ -125,7 +141,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, url: &str) -> Reply {
+    pub(crate) async fn get(&mut self, url: &str) -> Reply {
         let response = self
             .server
             .client
@@ -139,7 +155,7 @@ impl<'a> Browser<'a> {
 
     /// POSTs a form the way Chromium does from our pages: `Sec-Fetch-Site: same-origin` and,
     /// because of their `Referrer-Policy: no-referrer`, `Origin: null`.
-    async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn post(&mut self, url: &str, form: &[(&str, &str)]) -> Reply {
         let response = self
             .server
             .client
@@ -166,18 +182,26 @@ impl<'a> Browser<'a> {
     }
 
     /// Submits the sign-in page shown in `page`.
-    async fn sign_in(&mut self, page: &Reply, identifier: &str, password: &str) -> Reply {
-        let csrf = page.hidden("csrf");
+    pub(crate) async fn sign_in(
+        &mut self,
+        page: &Reply,
+        identifier: &str,
+        password: &str,
+    ) -> Reply {
+        let hidden = page.hidden_fields();
+        assert!(
+            hidden.iter().any(|(name, _)| name == "csrf"),
+            "{}",
+            page.body
+        );
+        let mut form: Vec<(&str, &str)> = hidden
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        form.push(("identifier", identifier));
+        form.push(("password", password));
         let action = page.form_action();
-        self.post(
-            &action,
-            &[
-                ("identifier", identifier),
-                ("password", password),
-                ("csrf", &csrf),
-            ],
-        )
-        .await
+        self.post(&action, &form).await
     }
 }
 
@@ -216,6 +240,7 @@ async fn web_app(server: &TestServer, third_party: bool) -> (String, String) {
                 redirect_uris: vec![REDIRECT.to_owned()],
                 post_logout_redirect_uris: vec![LOGOUT_REDIRECT.to_owned()],
                 third_party,
+                device_flow: false,
                 resource_grants: vec![],
                 refresh_token_absolute_ttl: None,
                 refresh_token_idle_ttl: None,
@@ -227,7 +252,7 @@ async fn web_app(server: &TestServer, third_party: bool) -> (String, String) {
     (created.application.id, created.client_secret.unwrap())
 }
 
-async fn user(server: &TestServer, username: &str) -> String {
+pub(crate) async fn user(server: &TestServer, username: &str) -> String {
     let root: std::sync::Arc<TenantContext> = server.root().await;
     server
         .engine
@@ -951,13 +976,13 @@ async fn sign_in_for_tokens(
     extra: &[(&str, &str)],
 ) -> Value {
     let mut reply = browser.authorize(&client.0, extra).await;
-    if reply.status == 200 && reply.body.contains("/sign-in\"") {
+    if reply.status == 200 && reply.body.contains("<h1>Sign in</h1>") {
         reply = browser.sign_in(&reply, username, PASSWORD).await;
     }
     if reply.status == 303 && reply.location().contains("/interaction/") {
         reply = browser.get(&reply.location()).await;
     }
-    if reply.status == 200 && reply.body.contains("/consent\"") {
+    if reply.status == 200 && reply.body.contains("decision") {
         let consent = reply;
         let csrf = consent.hidden("csrf");
         reply = browser
@@ -1206,6 +1231,7 @@ async fn only_administrators_get_management_api_tokens_as_people() {
                 redirect_uris: vec![REDIRECT.to_owned()],
                 post_logout_redirect_uris: vec![],
                 third_party: false,
+                device_flow: false,
                 resource_grants: vec![gatehouse_types::management::ResourceGrant {
                     resource_id: gatehouse_core::MANAGEMENT_RESOURCE_ID.to_owned(),
                     scopes: vec![gatehouse_core::MANAGEMENT_SCOPE.to_owned()],

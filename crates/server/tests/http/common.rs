@@ -133,13 +133,30 @@ impl TestServer {
         master_key: String,
         issuer: Option<String>,
     ) -> Self {
+        Self::start_full(db, store, master_key, issuer, Arc::new(SystemClock)).await
+    }
+
+    /// A server on a fresh database whose engine reads time from `clock`.
+    pub async fn start_with_clock(clock: Arc<dyn gatehouse_oidc::Clock>) -> Self {
+        let db = Arc::new(fresh_db().await);
+        let store = open_store(&db.url, &StoreOptions::default()).await;
+        Self::start_full(db, store, random_master_key(), None, clock).await
+    }
+
+    async fn start_full(
+        db: Arc<TestDb>,
+        store: Arc<dyn Store>,
+        master_key: String,
+        issuer: Option<String>,
+        clock: Arc<dyn gatehouse_oidc::Clock>,
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let issuer = issuer.unwrap_or_else(|| base.clone());
         let mut config = EngineConfig::new(&issuer);
         config.key_cache_seconds = 1;
         let key = MasterKey::from_base64(&master_key).unwrap();
-        let engine = Arc::new(Engine::new(store, key, Arc::new(SystemClock), config));
+        let engine = Arc::new(Engine::new(store, key, clock, config));
         engine.ensure_root_tenant().await.unwrap();
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let state = AppState::new(engine.clone()).unwrap();
@@ -202,6 +219,7 @@ impl TestServer {
                     redirect_uris: vec![],
                     post_logout_redirect_uris: vec![],
                     third_party: false,
+                    device_flow: false,
                     resource_grants: grants,
                     refresh_token_absolute_ttl: None,
                     refresh_token_idle_ttl: None,

@@ -11,6 +11,7 @@
 mod browser;
 mod client_auth;
 mod common;
+mod device;
 mod management;
 mod oauth;
 mod users;

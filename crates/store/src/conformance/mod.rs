@@ -22,6 +22,7 @@ use crate::{PageRequest, Store, StoreError};
 mod admins;
 mod applications;
 mod assertions;
+mod devices;
 mod grants;
 mod interactions;
 mod keys;
@@ -33,6 +34,7 @@ mod users;
 pub use admins::*;
 pub use applications::*;
 pub use assertions::*;
+pub use devices::*;
 pub use grants::*;
 pub use interactions::*;
 pub use keys::*;
@@ -120,6 +122,23 @@ macro_rules! conformance_tests {
             assertion_jti_recorded_once,
             concurrent_assertion_jti_records_one_wins,
             purge_removes_only_expired_assertion_jtis,
+            device_authorization_roundtrip,
+            device_duplicate_codes_conflict,
+            device_unknown_client_conflict,
+            device_find_after_expiry_is_none,
+            device_decided_once,
+            concurrent_device_decisions_one_wins,
+            device_denied_poll_answers_denied,
+            device_poll_by_other_client_is_not_found,
+            device_poll_too_fast_slows_down,
+            device_approved_poll_consumes_once,
+            concurrent_device_polls_one_approved,
+            device_poll_after_expiry_is_expired,
+            device_consumed_wins_over_expired,
+            purge_removes_only_expired_device_authorizations,
+            devices_tenant_isolation,
+            deleting_application_or_user_cascades_device_authorizations,
+            application_device_flow_roundtrip,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {
@@ -163,6 +182,7 @@ fn application(id: &str, grants: Vec<ResourceGrant>) -> Application {
         refresh_token_absolute_ttl: None,
         refresh_token_idle_ttl: None,
         jwks: None,
+        device_flow: false,
         created_at: 1_700_000_100,
         updated_at: 1_700_000_100,
     }

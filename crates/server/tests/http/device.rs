@@ -329,3 +329,69 @@ async fn guessing_user_codes_is_throttled() {
         .await;
     assert_eq!(right.status, 429);
 }
+
+#[tokio::test]
+async fn a_person_cannot_approve_what_they_may_not_have() {
+    let f = fixture().await;
+    let root = f.server.root().await;
+    let created = f
+        .server
+        .engine
+        .create_application(
+            &root,
+            CreateApplication {
+                name: "Admin TV".to_owned(),
+                app_type: ApplicationType::Native,
+                redirect_uris: vec!["http://127.0.0.1/admin".to_owned()],
+                post_logout_redirect_uris: vec![],
+                third_party: false,
+                device_flow: true,
+                resource_grants: vec![gatehouse_types::management::ResourceGrant {
+                    resource_id: gatehouse_core::MANAGEMENT_RESOURCE_ID.to_owned(),
+                    scopes: vec![gatehouse_core::MANAGEMENT_SCOPE.to_owned()],
+                }],
+                refresh_token_absolute_ttl: None,
+                refresh_token_idle_ttl: None,
+                jwks: None,
+            },
+        )
+        .await
+        .unwrap();
+    let app = created.application.id;
+    let response = f
+        .server
+        .post_form(
+            &f.server.url("/oauth2/device_authorization"),
+            None,
+            &[
+                ("client_id", app.as_str()),
+                ("scope", "all"),
+                ("resource", &root.management_indicator()),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    let mut browser = Browser::new(&f.server);
+    let code_page = sign_in_on_device_page(
+        &mut browser,
+        answer["verification_uri_complete"].as_str().unwrap(),
+    )
+    .await;
+    let csrf = code_page.hidden("csrf");
+    let user_code = answer["user_code"].as_str().unwrap();
+    let refused = browser
+        .post(
+            "/device/decide",
+            &[
+                ("csrf", &csrf),
+                ("user_code", user_code),
+                ("decision", "allow"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "D-07: dana is no administrator");
+    assert!(refused.body.contains("may not approve"));
+    let (_, error) = f.poll(&app, answer["device_code"].as_str().unwrap()).await;
+    assert_eq!(error["error"], "access_denied");
+}

@@ -9,7 +9,7 @@ use sqlx::error::{DatabaseError, ErrorKind};
 const UNAVAILABLE_CLASSES: [&str; 3] = ["08", "53", "57"];
 
 /// What a violated unique constraint or foreign key means, in words.
-const CONSTRAINT_MESSAGES: [(&str, &str); 24] = [
+const CONSTRAINT_MESSAGES: [(&str, &str); 28] = [
     ("users_pkey", "user id already exists"),
     ("users_username_key", "username already exists"),
     ("users_email_key", "email already exists"),
@@ -53,6 +53,19 @@ const CONSTRAINT_MESSAGES: [(&str, &str); 24] = [
     ("device_authorizations_user_fkey", "user does not exist"),
     (
         "device_authorizations_tenant_id_fkey",
+        "tenant does not exist",
+    ),
+    (
+        "personal_access_tokens_pkey",
+        "personal access token id already exists",
+    ),
+    (
+        "personal_access_tokens_token_hash_key",
+        "personal access token already exists",
+    ),
+    ("personal_access_tokens_user_fkey", "user does not exist"),
+    (
+        "personal_access_tokens_tenant_id_fkey",
         "tenant does not exist",
     ),
 ];

@@ -18,6 +18,7 @@ mod hot;
 mod interactions;
 mod json;
 mod keys;
+mod pats;
 mod resources;
 mod revocations;
 mod tenants;

@@ -9,7 +9,7 @@ const UNAVAILABLE_CODES: [i64; 5] = [5, 6, 10, 13, 14];
 
 /// Unique constraints, as SQLite names their columns, and what a collision means in words.
 /// The first match wins, so the more specific entries come first.
-const UNIQUE_MESSAGES: [(&str, &str); 13] = [
+const UNIQUE_MESSAGES: [(&str, &str); 15] = [
     ("users.username", "username already exists"),
     ("users.email", "email already exists"),
     ("users.", "user id already exists"),
@@ -29,6 +29,14 @@ const UNIQUE_MESSAGES: [(&str, &str); 13] = [
         "user code already exists",
     ),
     ("device_authorizations.", "device code already exists"),
+    (
+        "personal_access_tokens.token_hash",
+        "personal access token already exists",
+    ),
+    (
+        "personal_access_tokens.",
+        "personal access token id already exists",
+    ),
 ];
 
 /// Maps any `sqlx` error to the store's error.
@@ -130,6 +138,16 @@ mod tests {
                 "UNIQUE constraint failed: device_authorizations.tenant_id, \
                  device_authorizations.device_code_hash",
                 "device code already exists",
+            ),
+            (
+                "UNIQUE constraint failed: personal_access_tokens.tenant_id, \
+                 personal_access_tokens.token_hash",
+                "personal access token already exists",
+            ),
+            (
+                "UNIQUE constraint failed: personal_access_tokens.tenant_id, \
+                 personal_access_tokens.id",
+                "personal access token id already exists",
             ),
             (
                 "UNIQUE constraint failed: mystery.x",

@@ -489,6 +489,11 @@ impl GrantStore for SqliteStore {
                 "DELETE FROM device_authorizations WHERE expires_at <= ?1",
                 now - CODE_RETENTION_SECS,
             ),
+            // Kept a day past expiry, so the owner still sees a recently expired token listed.
+            (
+                "DELETE FROM personal_access_tokens WHERE expires_at <= ?1",
+                now - CODE_RETENTION_SECS,
+            ),
         ];
         for (sql, cutoff) in statements {
             deleted += sqlx::query(sql)

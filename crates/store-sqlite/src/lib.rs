@@ -16,6 +16,7 @@ mod hot;
 mod interactions;
 mod json;
 mod keys;
+mod pats;
 mod resources;
 mod revocations;
 mod tenants;

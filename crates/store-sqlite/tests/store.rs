@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gatehouse_store::{
-    ApplicationStore, RevocationStore, Store, StoreError, StoreOptions, TenantStore,
+    ApplicationStore, PersonalAccessTokenStore, RevocationStore, Store, StoreError, StoreOptions,
+    TenantStore, UserStore,
 };
 use gatehouse_store_sqlite::{SqliteStore, testing};
 
@@ -109,6 +110,77 @@ async fn unique_violation_message_names_the_constraint() {
         Err(StoreError::Conflict("tenant name already exists".into()))
     );
 }
+
+/// Each way of inserting a personal access token can collide is named in words.
+#[tokio::test]
+async fn pat_conflicts_name_what_collided() {
+    let (store, _database) = testing::fresh_database().await;
+    let tenant = gatehouse_core::Tenant {
+        id: "t1".into(),
+        name: "acme".into(),
+        created_at: 1,
+    };
+    store.insert_tenant(&tenant).await.unwrap();
+    let user = gatehouse_core::user::User {
+        id: "u-1".into(),
+        username: Some("ada".into()),
+        email: None,
+        email_verified: false,
+        name: None,
+        password_hash: None,
+        disabled: false,
+        created_at: 1,
+        updated_at: 1,
+    };
+    store.insert_user("t1", &user).await.unwrap();
+    let token = gatehouse_core::PersonalAccessToken {
+        id: "pat-1".into(),
+        user_id: "u-1".into(),
+        name: "CI".into(),
+        token_hash: vec![7; 32],
+        scopes: vec!["openid".into()],
+        created_at: 1,
+        expires_at: 2,
+        last_used_at: None,
+    };
+    store.insert_pat("t1", &token).await.unwrap();
+    let cases = [
+        (
+            gatehouse_core::PersonalAccessToken {
+                id: "pat-2".into(),
+                ..token.clone()
+            },
+            "personal access token already exists",
+        ),
+        (
+            gatehouse_core::PersonalAccessToken {
+                token_hash: vec![8; 32],
+                ..token.clone()
+            },
+            "personal access token id already exists",
+        ),
+        (
+            gatehouse_core::PersonalAccessToken {
+                id: "pat-3".into(),
+                user_id: "u-9".into(),
+                token_hash: vec![9; 32],
+                ..token.clone()
+            },
+            USER_MISSING,
+        ),
+    ];
+    for (token, words) in cases {
+        assert_eq!(
+            store.insert_pat("t1", &token).await,
+            Err(StoreError::Conflict(words.into())),
+            "{}",
+            token.id
+        );
+    }
+}
+
+/// What SQLite says of any missing referenced row: it does not name the foreign key.
+const USER_MISSING: &str = "a referenced tenant, application or resource does not exist";
 
 /// A tenant `t1` with an application `app-1` that has one secret and a revoked token `jti-1`.
 async fn seed_client(store: &SqliteStore) {

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use gatehouse_core::PersonalAccessToken;
 use gatehouse_core::throttle::{FailureCount, ThrottleKind};
 use gatehouse_core::user::User;
 use gatehouse_core::{ApiResource, Application, ClientSecret, SigningKey, Tenant};
@@ -282,6 +283,7 @@ pub trait Store:
     + ClientAssertionStore
     + AdminStore
     + DeviceAuthorizationStore
+    + PersonalAccessTokenStore
 {
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> StoreResult<()>;
@@ -401,10 +403,10 @@ pub trait GrantStore: Send + Sync {
         user_id: &str,
         now: i64,
     ) -> StoreResult<u64>;
-    /// Across tenants, deletes expired sessions, codes and device authorizations that expired
-    /// more than [`CODE_RETENTION_SECS`] ago, refresh tokens past their absolute limit (and
-    /// unused ones past their idle limit), expired interactions and expired revoked-grant
-    /// markers; returns how many rows.
+    /// Across tenants, deletes expired sessions, codes, device authorizations and personal
+    /// access tokens that expired more than [`CODE_RETENTION_SECS`] ago, refresh tokens past
+    /// their absolute limit (and unused ones past their idle limit), expired interactions and
+    /// expired revoked-grant markers; returns how many rows.
     async fn delete_expired_grants_data(&self, now: i64) -> StoreResult<u64>;
 }
 
@@ -588,4 +590,27 @@ pub trait DeviceAuthorizationStore: Send + Sync {
         now: i64,
         slow_down_by: i64,
     ) -> StoreResult<DevicePoll>;
+}
+
+/// Personal access tokens, found by the hash of the token (exchange) or listed by person.
+#[async_trait]
+pub trait PersonalAccessTokenStore: Send + Sync {
+    /// Inserts a token; `Conflict` when the id or hash is taken or the user does not exist.
+    async fn insert_pat(&self, tenant_id: &str, token: &PersonalAccessToken) -> StoreResult<()>;
+    /// The token whose secret hashes to `token_hash`, expired or not.
+    async fn find_pat_by_hash(
+        &self,
+        tenant_id: &str,
+        token_hash: &[u8],
+    ) -> StoreResult<Option<PersonalAccessToken>>;
+    /// The person's tokens, expired ones included, newest first.
+    async fn list_pats_for_user(
+        &self,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> StoreResult<Vec<PersonalAccessToken>>;
+    /// Deletes one of the person's tokens; `NotFound` when absent or someone else's.
+    async fn delete_pat(&self, tenant_id: &str, user_id: &str, id: &str) -> StoreResult<()>;
+    /// Records a use: `last_used_at = now`. `NotFound` when absent.
+    async fn touch_pat(&self, tenant_id: &str, id: &str, now: i64) -> StoreResult<()>;
 }

@@ -26,6 +26,7 @@ mod devices;
 mod grants;
 mod interactions;
 mod keys;
+mod pats;
 mod resources;
 mod tenants;
 mod throttle;
@@ -38,6 +39,7 @@ pub use devices::*;
 pub use grants::*;
 pub use interactions::*;
 pub use keys::*;
+pub use pats::*;
 pub use resources::*;
 pub use tenants::*;
 pub use throttle::*;
@@ -139,6 +141,15 @@ macro_rules! conformance_tests {
             devices_tenant_isolation,
             deleting_application_or_user_cascades_device_authorizations,
             application_device_flow_roundtrip,
+            pat_roundtrip_by_hash,
+            pat_duplicate_hash_conflict,
+            pat_unknown_user_conflict,
+            pat_list_newest_first_for_one_user,
+            pat_delete_by_owner,
+            pat_touch_records_last_use,
+            deleting_user_cascades_pats,
+            purge_removes_only_expired_pats,
+            pats_tenant_isolation,
         );
     };
     (@cases $factory:expr; $($case:ident),+ $(,)?) => {

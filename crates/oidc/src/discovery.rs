@@ -56,6 +56,7 @@ pub fn provider_metadata(tenant: &TenantContext) -> ProviderMetadata {
             "refresh_token",
             "client_credentials",
             crate::device::DEVICE_CODE_GRANT_TYPE,
+            crate::token::token_exchange::GRANT_TYPE,
         ]),
         subject_types_supported: strings(&["public"]),
         id_token_signing_alg_values_supported: strings(&["ES256", "RS256"]),

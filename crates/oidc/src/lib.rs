@@ -22,6 +22,7 @@ pub mod introspection;
 pub mod keys;
 pub mod management;
 pub mod params;
+pub mod pat;
 pub mod provision;
 pub mod resources;
 pub mod revocation;

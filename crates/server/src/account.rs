@@ -10,8 +10,12 @@
 //! | DELETE | `/sessions/{id}`           | 204     |
 //! | GET    | `/consents`                | 200     |
 //! | DELETE | `/consents/{client_id}`    | 204     |
+//! | POST   | `/tokens`                  | 201     |
+//! | GET    | `/tokens`                  | 200     |
+//! | DELETE | `/tokens/{id}`             | 204     |
 
 use crate::AppState;
+use crate::api::json::ApiJson;
 use crate::error::{ApiError, codes, json_no_store};
 use crate::tenant::CurrentTenant;
 use axum::Router;
@@ -23,6 +27,7 @@ use axum::routing::{delete, get};
 use gatehouse_oidc::account::{AccountCaller, AccountError};
 use gatehouse_oidc::users::user_view;
 use gatehouse_types::account::{AccountConsentList, AccountSessionList};
+use gatehouse_types::account::{CreatePersonalAccessToken, PersonalAccessTokenList};
 
 /// The Account API routes (mounted at `/api/my-account`).
 pub fn router() -> Router<AppState> {
@@ -32,6 +37,8 @@ pub fn router() -> Router<AppState> {
         .route("/sessions/{id}", delete(end_session))
         .route("/consents", get(consents))
         .route("/consents/{client_id}", delete(revoke_consent))
+        .route("/tokens", get(list_tokens).post(create_token))
+        .route("/tokens/{id}", delete(revoke_token))
         .layer(crate::cors::layer())
 }
 
@@ -145,5 +152,45 @@ async fn revoke_consent(
         .revoke_account_consent(&tenant, &caller, &client_id)
         .await?;
     tracing::info!(user = %caller.user.id, client_id = %client_id, "consent revoked by its user");
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Caller(caller): Caller,
+    ApiJson(body): ApiJson<CreatePersonalAccessToken>,
+) -> Result<Response, ApiError> {
+    let created = state
+        .engine
+        .create_pat(&tenant, &caller.user.id, body)
+        .await?;
+    tracing::info!(user = %caller.user.id, token = %created.info.id, "personal access token created by its user");
+    Ok(json_no_store(StatusCode::CREATED, &created))
+}
+
+async fn list_tokens(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Caller(caller): Caller,
+) -> Result<Response, ApiError> {
+    let tokens = state.engine.list_pats(&tenant, &caller.user.id).await?;
+    Ok(json_no_store(
+        StatusCode::OK,
+        &PersonalAccessTokenList { tokens },
+    ))
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    state
+        .engine
+        .revoke_pat(&tenant, &caller.user.id, &id)
+        .await?;
+    tracing::info!(user = %caller.user.id, token = %id, "personal access token revoked by its user");
     Ok(StatusCode::NO_CONTENT.into_response())
 }

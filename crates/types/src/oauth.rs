@@ -20,6 +20,9 @@ pub struct TokenResponse {
     /// An ID token, for OpenID Connect flows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
+    /// The type of the issued token, for token exchange (RFC 8693 §2.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<String>,
 }
 
 /// An error response of the token, introspection and revocation endpoints (RFC 6749 §5.2).

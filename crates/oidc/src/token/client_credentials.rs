@@ -93,6 +93,7 @@ impl Engine {
             scope: (!scope.is_empty()).then_some(scope),
             refresh_token: None,
             id_token: None,
+            issued_token_type: None,
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod device_code;
 pub mod refresh_token;
 #[cfg(test)]
 mod tests;
+pub mod token_exchange;
 
 use crate::access_token::NewAccessToken;
 use crate::client_auth::UnverifiedClientCredentials;
@@ -40,6 +41,7 @@ impl Engine {
             authorization_code::GRANT_TYPE => authorization_code::GRANT_TYPE,
             refresh_token::GRANT_TYPE => refresh_token::GRANT_TYPE,
             device_code::GRANT_TYPE => device_code::GRANT_TYPE,
+            token_exchange::GRANT_TYPE => token_exchange::GRANT_TYPE,
             _ => {
                 return Err(OAuthError::new(
                     ErrorCode::UnsupportedGrantType,
@@ -59,6 +61,9 @@ impl Engine {
             }
             refresh_token::GRANT_TYPE => self.handle_refresh_token(tenant, &client, params).await?,
             device_code::GRANT_TYPE => self.handle_device_code(tenant, &client, params).await?,
+            token_exchange::GRANT_TYPE => {
+                self.handle_token_exchange(tenant, &client, params).await?
+            }
             _ => {
                 return Err(OAuthError::new(
                     ErrorCode::UnsupportedGrantType,
@@ -214,6 +219,7 @@ impl Engine {
             scope: (!scope.is_empty()).then_some(scope),
             refresh_token: grant.refresh_token,
             id_token,
+            issued_token_type: None,
         })
     }
 }

@@ -22,6 +22,9 @@
 //! | GET    | `/users/{id}`                            | 200     |
 //! | PATCH  | `/users/{id}`                            | 200     |
 //! | DELETE | `/users/{id}`                            | 204     |
+//! | POST   | `/users/{id}/tokens`                     | 201     |
+//! | GET    | `/users/{id}/tokens`                     | 200     |
+//! | DELETE | `/users/{id}/tokens/{token_id}`          | 204     |
 //! | GET    | `/openapi.json` (no authentication)      | 200     |
 //!
 //! Built-in records (the `gatehouse-cli` application, the Management API resource) answer
@@ -155,6 +158,13 @@ pub fn routes() -> Vec<ApiRoute> {
         route(Method::GET, "/users/{id}", users::get),
         route(Method::PATCH, "/users/{id}", users::update),
         route(Method::DELETE, "/users/{id}", users::delete),
+        route(Method::POST, "/users/{id}/tokens", users::create_token),
+        route(Method::GET, "/users/{id}/tokens", users::list_tokens),
+        route(
+            Method::DELETE,
+            "/users/{id}/tokens/{token_id}",
+            users::revoke_token,
+        ),
     ]
 }
 

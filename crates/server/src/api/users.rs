@@ -10,6 +10,9 @@ use crate::tenant::CurrentTenant;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use gatehouse_types::account::{
+    CreatePersonalAccessToken, CreatedPersonalAccessToken, PersonalAccessTokenList,
+};
 use gatehouse_types::management::{CreateUser, UpdateUser, User, UserList};
 use gatehouse_types::problem::Problem;
 use serde::Deserialize;
@@ -158,5 +161,89 @@ pub async fn delete(
 ) -> Result<StatusCode, ApiError> {
     state.engine.delete_user(&tenant, &id).await?;
     audit(&caller, "user.delete", &id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Creates a personal access token for a user (the secret is in this answer only).
+#[utoipa::path(
+    post, path = "/api/users/{id}/tokens", tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    request_body = CreatePersonalAccessToken,
+    responses(
+        (status = 201, description = "The token, with its secret (shown once)", body = CreatedPersonalAccessToken),
+        (status = 400, description = "The body is not JSON of the expected shape", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or an invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the `all` scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, each named in `errors`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_token(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    caller: ManagementCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CreatePersonalAccessToken>,
+) -> Result<Response, ApiError> {
+    state.engine.get_user(&tenant, &id).await?;
+    let created = state.engine.create_pat(&tenant, &id, body).await?;
+    audit(&caller, "user.token.create", &created.info.id);
+    Ok(json_no_store(StatusCode::CREATED, &created))
+}
+
+/// Lists a user's personal access tokens (never their secrets), newest first.
+#[utoipa::path(
+    get, path = "/api/users/{id}/tokens", tag = "users",
+    params(("id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The tokens", body = PersonalAccessTokenList),
+        (status = 401, description = "No or an invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the `all` scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    _caller: ManagementCaller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    state.engine.get_user(&tenant, &id).await?;
+    let tokens = state.engine.list_pats(&tenant, &id).await?;
+    Ok(json_no_store(
+        StatusCode::OK,
+        &PersonalAccessTokenList { tokens },
+    ))
+}
+
+/// Revokes a user's personal access token and the access tokens exchanged for it.
+#[utoipa::path(
+    delete, path = "/api/users/{id}/tokens/{token_id}", tag = "users",
+    params(
+        ("id" = String, Path, description = "The user's id"),
+        ("token_id" = String, Path, description = "The token's id"),
+    ),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No or an invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the `all` scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user or token", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    CurrentTenant(tenant): CurrentTenant,
+    caller: ManagementCaller,
+    Path((id, token_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    state.engine.revoke_pat(&tenant, &id, &token_id).await?;
+    audit(&caller, "user.token.revoke", &token_id);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -228,7 +228,7 @@ fn authorize_url(server: &TestServer, client_id: &str, extra: &[(&str, &str)]) -
 }
 
 /// A web app (confidential), optionally third-party: (client_id, client_secret).
-async fn web_app(server: &TestServer, third_party: bool) -> (String, String) {
+pub(crate) async fn web_app(server: &TestServer, third_party: bool) -> (String, String) {
     let root = server.root().await;
     let created = server
         .engine
@@ -288,7 +288,7 @@ async fn redeem(server: &TestServer, client: (&str, &str), code: &str) -> (u16, 
     (status, response.json().await.unwrap())
 }
 
-async fn userinfo(server: &TestServer, token: &str) -> (u16, Value) {
+pub(crate) async fn userinfo(server: &TestServer, token: &str) -> (u16, Value) {
     let response = server
         .client
         .get(server.url("/oauth2/userinfo"))
@@ -968,7 +968,7 @@ async fn german_pages_with_ui_locales() {
 }
 
 /// Signs `username` in on `browser` for `client` with extra parameters; returns the tokens.
-async fn sign_in_for_tokens(
+pub(crate) async fn sign_in_for_tokens(
     server: &TestServer,
     browser: &mut Browser<'_>,
     client: &(String, String),

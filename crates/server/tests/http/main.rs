@@ -14,4 +14,5 @@ mod common;
 mod device;
 mod management;
 mod oauth;
+mod pats;
 mod users;

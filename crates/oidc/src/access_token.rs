@@ -113,31 +113,28 @@ impl Engine {
         if claims.exp <= now {
             return Err(TokenRejection::Expired);
         }
-        let revoked = self
+        // The deny list, the grant and the client in one round trip: this runs on every
+        // UserInfo, introspection and API call.
+        let state = self
             .store
-            .is_token_revoked(tenant.id(), &claims.jti)
+            .token_state(
+                tenant.id(),
+                &claims.jti,
+                claims.grant_id.as_deref(),
+                &claims.client_id,
+            )
             .await
             .map_err(|e| TokenRejection::Unavailable(e.into()))?;
-        if revoked {
+        if state.token_revoked {
             return Err(TokenRejection::Revoked);
         }
-        if let Some(grant_id) = &claims.grant_id {
-            let grant_revoked = self
-                .store
-                .is_grant_revoked(tenant.id(), grant_id)
-                .await
-                .map_err(|e| TokenRejection::Unavailable(e.into()))?;
-            if grant_revoked {
-                return Err(TokenRejection::Revoked);
-            }
+        // Revoking a grant (e.g. refresh token reuse, code replay, consent withdrawn) revokes
+        // every access token issued from it.
+        if state.grant_revoked {
+            return Err(TokenRejection::Revoked);
         }
         // T-15: deleting an application kills its tokens at once, on every replica.
-        let client = self
-            .store
-            .find_client(tenant.id(), &claims.client_id)
-            .await
-            .map_err(|e| TokenRejection::Unavailable(e.into()))?;
-        if client.is_none() {
+        if !state.client_exists {
             return Err(TokenRejection::Revoked);
         }
         Ok(claims)

@@ -1,5 +1,6 @@
 //! A few long-lived connections reserved for the hot read calls (`find_client`,
-//! `is_token_revoked`) that run on every token, introspection and Management API request.
+//! `is_token_revoked`, `token_state`) that run on every token, introspection and Management API
+//! request.
 //!
 //! They bypass the `sqlx` pool because the pool pings every connection it takes back: a second
 //! network round trip per call. Each slot connects lazily with the pool's own options; a
@@ -154,6 +155,13 @@ impl PostgresStore {
     ) -> StoreResult<Option<PgRow>> {
         let mut conn = self.hot.acquire().await?;
         let result = query.fetch_optional(conn.connection()?).await;
+        conn.check(result)
+    }
+
+    /// Runs a hot read that always answers one row on a hot connection.
+    pub(crate) async fn fetch_one_hot(&self, query: HotQuery<'_>) -> StoreResult<PgRow> {
+        let mut conn = self.hot.acquire().await?;
+        let result = query.fetch_one(conn.connection()?).await;
         conn.check(result)
     }
 }

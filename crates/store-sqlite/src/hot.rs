@@ -1,5 +1,6 @@
 //! A few long-lived connections reserved for the hot read calls (`find_client`,
-//! `is_token_revoked`) that run on every token, introspection and Management API request.
+//! `is_token_revoked`, `token_state`) that run on every token, introspection and Management API
+//! request.
 //!
 //! They bypass the `sqlx` pool because the pool pings every connection it takes back (a round
 //! trip to the connection's worker thread), which costs more than the query itself. Each slot
@@ -161,6 +162,17 @@ impl SqliteStore {
         };
         let mut conn = hot.acquire().await?;
         let result = query.fetch_optional(conn.connection()?).await;
+        conn.check(result)
+    }
+
+    /// Runs a hot read that always answers one row on a hot connection (the pool for an
+    /// in-memory database).
+    pub(crate) async fn fetch_one_hot(&self, query: HotQuery<'_>) -> StoreResult<SqliteRow> {
+        let Some(hot) = &self.hot else {
+            return query.fetch_one(&self.pool).await.map_err(from_sqlx);
+        };
+        let mut conn = hot.acquire().await?;
+        let result = query.fetch_one(conn.connection()?).await;
         conn.check(result)
     }
 }

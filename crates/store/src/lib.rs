@@ -203,6 +203,18 @@ pub trait KeyStore: Send + Sync {
     ) -> StoreResult<()>;
 }
 
+/// What the store knows about one access token, for [`RevocationStore::token_state`]. Markers
+/// count until they are purged, whatever their `expires_at`, like the single lookups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenState {
+    /// The token's `jti` is on the deny list.
+    pub token_revoked: bool,
+    /// The token carries a grant id and that grant is revoked.
+    pub grant_revoked: bool,
+    /// The token's client (application) exists in the tenant.
+    pub client_exists: bool,
+}
+
 /// Revoked JWT access tokens (a deny list by `jti`, kept until the token's own expiry).
 #[async_trait]
 pub trait RevocationStore: Send + Sync {
@@ -215,6 +227,17 @@ pub trait RevocationStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Whether the token was revoked.
     async fn is_token_revoked(&self, tenant_id: &str, jti: &str) -> StoreResult<bool>;
+    /// Everything that can revoke a validly signed access token, in one round trip: whether
+    /// its `jti` is on the deny list, whether its grant is revoked (as
+    /// [`GrantStore::is_grant_revoked`]; `false` when `grant_id` is `None`), and whether its
+    /// client still exists (as [`ApplicationStore::find_client`] finding it).
+    async fn token_state(
+        &self,
+        tenant_id: &str,
+        jti: &str,
+        grant_id: Option<&str>,
+        client_id: &str,
+    ) -> StoreResult<TokenState>;
     /// Deletes deny-list entries of tokens that expired before `now`; returns how many.
     async fn delete_expired_revocations(&self, now: i64) -> StoreResult<u64>;
 }

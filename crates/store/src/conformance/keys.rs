@@ -1,4 +1,4 @@
-//! Cases for signing keys and the revoked token deny list.
+//! Cases for signing keys, the revoked token deny list and the combined token state.
 
 use std::sync::Arc;
 
@@ -134,6 +134,137 @@ pub async fn revocations(store: Arc<dyn Store>) {
     assert!(store.is_token_revoked("t1", "jti-edge").await.unwrap());
     assert!(store.is_token_revoked("t1", "jti-new").await.unwrap());
     assert_eq!(store.delete_expired_revocations(1000).await.unwrap(), 0);
+}
+
+/// `token_state` as `(token_revoked, grant_revoked, client_exists)`.
+async fn token_state_of(
+    store: &dyn Store,
+    tenant_id: &str,
+    jti: &str,
+    grant_id: Option<&str>,
+    client_id: &str,
+) -> (bool, bool, bool) {
+    let state = store
+        .token_state(tenant_id, jti, grant_id, client_id)
+        .await
+        .unwrap();
+    (
+        state.token_revoked,
+        state.grant_revoked,
+        state.client_exists,
+    )
+}
+
+/// `token_state` answers each of its three questions independently, like the single lookups:
+/// markers count until purged whatever their expiry, no grant id is never grant-revoked, and a
+/// deleted client no longer exists.
+pub async fn token_state_combinations(store: Arc<dyn Store>) {
+    insert_tenants(&*store, &["t1"]).await;
+    for app in ["app-a", "app-b"] {
+        store
+            .insert_application("t1", &application(app, vec![]))
+            .await
+            .unwrap();
+    }
+    // Both markers expire at 100: long past for any token, yet still present.
+    store
+        .insert_revoked_token("t1", "jti-r", 100)
+        .await
+        .unwrap();
+    store.revoke_grant("t1", "g-r", 50, 100).await.unwrap();
+
+    let s = &*store;
+    // (jti, grant id, client id) -> (token revoked, grant revoked, client exists)
+    let cases = [
+        // Nothing revoked, with and without a grant.
+        ("jti-ok", Some("g-ok"), "app-a", (false, false, true)),
+        ("jti-ok", None, "app-a", (false, false, true)),
+        // Revoked jti only, with and without a grant.
+        ("jti-r", Some("g-ok"), "app-a", (true, false, true)),
+        ("jti-r", None, "app-a", (true, false, true)),
+        // Revoked grant only.
+        ("jti-ok", Some("g-r"), "app-a", (false, true, true)),
+        // Unknown client only, with and without a grant.
+        ("jti-ok", Some("g-ok"), "app-x", (false, false, false)),
+        ("jti-ok", None, "app-x", (false, false, false)),
+        // Everything at once.
+        ("jti-r", Some("g-r"), "app-x", (true, true, false)),
+        // Each question reads its own table: a jti is not a grant id, nor a client id.
+        ("jti-ok", Some("jti-r"), "app-a", (false, false, true)),
+        ("g-r", None, "app-a", (false, false, true)),
+        ("app-a", Some("app-a"), "app-x", (false, false, false)),
+    ];
+    for (jti, grant_id, client_id, expected) in cases {
+        assert_eq!(
+            token_state_of(s, "t1", jti, grant_id, client_id).await,
+            expected,
+            "jti {jti}, grant {grant_id:?}, client {client_id}"
+        );
+    }
+
+    // T-15: deleting the application is seen at once; the other client is untouched.
+    store.delete_application("t1", "app-b").await.unwrap();
+    assert_eq!(
+        token_state_of(s, "t1", "jti-ok", Some("g-ok"), "app-b").await,
+        (false, false, false)
+    );
+    assert_eq!(
+        token_state_of(s, "t1", "jti-ok", Some("g-ok"), "app-a").await,
+        (false, false, true)
+    );
+
+    // Purging the markers ends the revocations.
+    store.delete_expired_revocations(1000).await.unwrap();
+    store.delete_expired_grants_data(1000).await.unwrap();
+    assert_eq!(
+        token_state_of(s, "t1", "jti-r", Some("g-r"), "app-a").await,
+        (false, false, true)
+    );
+}
+
+/// `token_state` never sees another tenant's deny list, revoked grants or clients.
+pub async fn token_state_tenant_isolation(store: Arc<dyn Store>) {
+    insert_tenants(&*store, &["t1", "t2"]).await;
+    store
+        .insert_application("t1", &application("app-1", vec![]))
+        .await
+        .unwrap();
+    store
+        .insert_application("t2", &application("app-2", vec![]))
+        .await
+        .unwrap();
+    store
+        .insert_revoked_token("t1", "jti-1", 5000)
+        .await
+        .unwrap();
+    store.revoke_grant("t1", "g-1", 100, 5000).await.unwrap();
+    store
+        .insert_revoked_token("t2", "jti-2", 5000)
+        .await
+        .unwrap();
+    store.revoke_grant("t2", "g-2", 100, 5000).await.unwrap();
+
+    let s = &*store;
+    assert_eq!(
+        token_state_of(s, "t1", "jti-1", Some("g-1"), "app-1").await,
+        (true, true, true)
+    );
+    assert_eq!(
+        token_state_of(s, "t2", "jti-1", Some("g-1"), "app-1").await,
+        (false, false, false)
+    );
+    assert_eq!(
+        token_state_of(s, "t1", "jti-2", Some("g-2"), "app-2").await,
+        (false, false, false)
+    );
+    assert_eq!(
+        token_state_of(s, "t2", "jti-2", Some("g-2"), "app-2").await,
+        (true, true, true)
+    );
+    assert_eq!(
+        token_state_of(s, "t3", "jti-1", Some("g-1"), "app-1").await,
+        (false, false, false)
+    );
 }
 
 /// A rotation cuts short a key that was set to retire later than the new key activates (an

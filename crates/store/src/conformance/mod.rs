@@ -86,6 +86,8 @@ macro_rules! conformance_tests {
             signing_key_rotation_retires_previous,
             signing_key_rotation_cuts_later_retirements,
             revocations,
+            token_state_combinations,
+            token_state_tenant_isolation,
             concurrent_application_inserts_one_wins,
             user_roundtrip,
             user_duplicates_conflict,

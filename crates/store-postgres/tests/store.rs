@@ -375,3 +375,64 @@ async fn rows_from_before_migration_0006_still_load() {
     assert_eq!((token.auth_time, token.amr, token.acr), (0, vec![], None));
     assert_eq!(token.scopes, ["openid"]);
 }
+
+/// On a fresh database (no statistics), the lookups by secret hash or id that every request
+/// makes use the primary or unique key, also as generic plans of prepared statements, never
+/// an index that only narrows to the tenant (migration 0010).
+#[tokio::test]
+async fn hot_lookups_use_their_key_on_a_fresh_database() {
+    let (_store, database) = testing::fresh_database().await;
+    let mut conn = sqlx::PgConnection::connect(database.url()).await.unwrap();
+    sqlx::query("SET plan_cache_mode = force_generic_plan")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    for (name, statement, key) in [
+        (
+            "code",
+            "UPDATE authorization_codes SET consumed_at = $1 WHERE tenant_id = $2 \
+             AND code_hash = $3 AND consumed_at IS NULL AND expires_at > $1 RETURNING *",
+            "authorization_codes_pkey",
+        ),
+        (
+            "session",
+            "SELECT * FROM sessions WHERE tenant_id = $2 AND secret_hash = $3 \
+             AND expires_at > $1 AND idle_expires_at > $1",
+            "sessions_secret_hash_key",
+        ),
+        (
+            "refresh",
+            "SELECT * FROM refresh_tokens WHERE tenant_id = $2 AND token_hash = $3 \
+             AND expires_at > $1",
+            "refresh_tokens_pkey",
+        ),
+        (
+            "interaction",
+            "SELECT * FROM interactions WHERE tenant_id = $2 AND id = $3::text \
+             AND expires_at > $1",
+            "interactions_pkey",
+        ),
+    ] {
+        let types = if name == "interaction" {
+            "bigint, text, text"
+        } else {
+            "bigint, text, bytea"
+        };
+        sqlx::query(&format!("PREPARE {name}_q ({types}) AS {statement}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let argument = if name == "interaction" {
+            "'x'"
+        } else {
+            "'\\x01'"
+        };
+        let plan: Vec<String> =
+            sqlx::query_scalar(&format!("EXPLAIN EXECUTE {name}_q (1, 't', {argument})"))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains(key), "{name}: {plan}");
+    }
+}

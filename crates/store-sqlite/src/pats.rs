@@ -101,7 +101,7 @@ impl PersonalAccessTokenStore for SqliteStore {
 
     async fn touch_pat(&self, tenant_id: &str, id: &str, now: i64) -> StoreResult<()> {
         let updated = sqlx::query(
-            "UPDATE personal_access_tokens SET last_used_at = ?1 \
+            "UPDATE personal_access_tokens SET last_used_at = MAX(COALESCE(last_used_at, ?1), ?1) \
              WHERE tenant_id = ?2 AND id = ?3",
         )
         .bind(now)

@@ -634,6 +634,7 @@ pub trait PersonalAccessTokenStore: Send + Sync {
     ) -> StoreResult<Vec<PersonalAccessToken>>;
     /// Deletes one of the person's tokens; `NotFound` when absent or someone else's.
     async fn delete_pat(&self, tenant_id: &str, user_id: &str, id: &str) -> StoreResult<()>;
-    /// Records a use: `last_used_at = now`. `NotFound` when absent.
+    /// Records a use: `last_used_at` becomes `now` unless it is already later (concurrent
+    /// exchanges never move it backwards). `NotFound` when absent.
     async fn touch_pat(&self, tenant_id: &str, id: &str, now: i64) -> StoreResult<()>;
 }

@@ -203,6 +203,12 @@ pub async fn pat_touch_records_last_use(store: Arc<dyn Store>) {
         find(&*store, "t1", &token).await.unwrap().last_used_at,
         Some(NOW + 60)
     );
+    // A slower concurrent exchange finishing last never moves the time backwards.
+    store.touch_pat("t1", "pat-1", NOW + 30).await.unwrap();
+    assert_eq!(
+        find(&*store, "t1", &token).await.unwrap().last_used_at,
+        Some(NOW + 60)
+    );
     assert_eq!(find(&*store, "t1", &other).await, Some(other.clone()));
     assert_not_found(store.touch_pat("t1", "pat-9", NOW).await, "unknown id");
 }

@@ -76,7 +76,9 @@ describe('response_mode=form_post (browser)', () => {
         // With the session, a second form_post authorization posts at once (no sign-in page).
         const again = authorizationRequest(meta, { clientId: web.client_id, redirectUri: rp.redirectUri, response_mode: 'form_post' });
         const callback2 = rp.next();
-        await page.goto(again.url);
+        // The answer page submits itself at once: its script may start the POST before the
+        // page's load event, so wait only for the response to arrive.
+        await page.goto(again.url, { waitUntil: 'commit' });
         const record2 = await callback2;
         assertFormPost(record2);
         assertCodeResponse(record2.params, { state: again.state, issuer: gh.issuer });
@@ -95,7 +97,7 @@ describe('response_mode=form_post (browser)', () => {
         const page = await context.newPage();
         const req = authorizationRequest(meta, { clientId: web.client_id, redirectUri: rp.redirectUri, response_mode: 'form_post', prompt: 'none' });
         const callback = rp.next();
-        await page.goto(req.url);
+        await page.goto(req.url, { waitUntil: 'commit' });
         const record = await callback;
         assertFormPost(record);
         assertErrorResponse(record.params, { error: 'login_required', state: req.state, issuer: gh.issuer });

@@ -2,14 +2,13 @@
 //! user code, see what asks and from where, then allow or deny with an explicit POST. Reaching
 //! the page through `verification_uri_complete` only fills in the code (checklist D-05).
 
-use super::{PageContext, page_form, redirect};
+use super::{PageContext, form_of, redirect};
 use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use gatehouse_oidc::device::{DEVICE_CSRF_PURPOSE, DeviceFailure, VERIFICATION_PATH};
 use gatehouse_oidc::interaction::{PageMessage, SignInForm, csrf_token};
-use gatehouse_oidc::params::Params;
 use minijinja::context;
 
 #[derive(serde::Deserialize)]
@@ -26,14 +25,6 @@ fn typed_code(value: Option<&str>) -> Option<String> {
 }
 
 impl PageContext {
-    /// This browser's binding and whether it is new (then the response sets the cookie).
-    fn binding(&self) -> (String, bool) {
-        match &self.browser.binding {
-            Some(binding) => (binding.clone(), false),
-            None => (gatehouse_crypto::random_token(32), true),
-        }
-    }
-
     fn device_url(&self, user_code: Option<&str>) -> String {
         let base = format!("{}{VERIFICATION_PATH}", self.prefix());
         match user_code {
@@ -151,20 +142,6 @@ impl PageContext {
             DeviceFailure::Unavailable(error) => self.server_error(&error),
         }
     }
-
-    /// Checks origin and body of a device form.
-    fn device_form(&self, body: &Bytes) -> Result<Params, Box<Response>> {
-        if !self.is_same_origin() {
-            return Err(Box::new(self.error_page(
-                StatusCode::FORBIDDEN,
-                "error_forbidden",
-                None,
-            )));
-        }
-        page_form(&self.headers, body).ok_or_else(|| {
-            Box::new(self.error_page(StatusCode::BAD_REQUEST, "error_field_other", None))
-        })
-    }
 }
 
 /// GET /device: the sign-in form without a session, else the code form (pre-filled from
@@ -191,7 +168,7 @@ pub(super) async fn page(page: PageContext, Query(query): Query<CodeQuery>) -> R
 
 /// POST /device/sign-in.
 pub(super) async fn sign_in(page: PageContext, body: Bytes) -> Response {
-    let params = match page.device_form(&body) {
+    let params = match form_of(&page, &body) {
         Ok(params) => params,
         Err(response) => return *response,
     };
@@ -228,7 +205,7 @@ pub(super) async fn sign_in(page: PageContext, body: Bytes) -> Response {
 
 /// POST /device: the typed code; answers the confirmation page.
 pub(super) async fn submit_code(page: PageContext, body: Bytes) -> Response {
-    let params = match page.device_form(&body) {
+    let params = match form_of(&page, &body) {
         Ok(params) => params,
         Err(response) => return *response,
     };
@@ -245,14 +222,7 @@ pub(super) async fn submit_code(page: PageContext, body: Bytes) -> Response {
         Err(failure) => return page.device_failure(failure, &csrf, user_code.as_deref()),
     };
     let texts = page.texts(None);
-    let scopes: Vec<String> = view
-        .scopes
-        .iter()
-        .map(|scope| match texts.get(&format!("scope_{scope}")) {
-            Some(text) => text.clone(),
-            None => page.text(texts, "scope_other").replace("{scope}", scope),
-        })
-        .collect();
+    let scopes = page.scope_texts(texts, &view.scopes);
     let minutes = (page.state.engine.now() - view.requested_at).max(0) / 60;
     page.pages().render(
         StatusCode::OK,
@@ -274,7 +244,7 @@ pub(super) async fn submit_code(page: PageContext, body: Bytes) -> Response {
 
 /// POST /device/decide: allow or deny.
 pub(super) async fn decide(page: PageContext, body: Bytes) -> Response {
-    let params = match page.device_form(&body) {
+    let params = match form_of(&page, &body) {
         Ok(params) => params,
         Err(response) => return *response,
     };

@@ -219,14 +219,7 @@ impl PageContext {
     fn show(&self, page: &InteractionPage, status: StatusCode) -> Response {
         let texts = self.texts(page.ui_locales.as_deref());
         let message = page.message.as_ref().map(|m| self.message(texts, m));
-        let scopes: Vec<String> = page
-            .scopes
-            .iter()
-            .map(|scope| match texts.get(&format!("scope_{scope}")) {
-                Some(text) => text.clone(),
-                None => self.text(texts, "scope_other").replace("{scope}", scope),
-            })
-            .collect();
+        let scopes = self.scope_texts(texts, &page.scopes);
         let template = match page.screen {
             Screen::SignIn => "sign_in.html",
             Screen::SignUp => "sign_up.html",
@@ -262,6 +255,26 @@ impl PageContext {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
         response
+    }
+
+    /// Each scope as a sentence the person understands.
+    fn scope_texts(&self, texts: &Texts, scopes: &[String]) -> Vec<String> {
+        scopes
+            .iter()
+            .map(|scope| match texts.get(&format!("scope_{scope}")) {
+                Some(text) => text.clone(),
+                None => self.text(texts, "scope_other").replace("{scope}", scope),
+            })
+            .collect()
+    }
+
+    /// This browser's binding cookie value, and whether it is new (then the response must
+    /// set it).
+    fn binding(&self) -> (String, bool) {
+        match &self.browser.binding {
+            Some(binding) => (binding.clone(), false),
+            None => (gatehouse_crypto::random_token(32), true),
+        }
     }
 
     fn message(&self, texts: &Texts, message: &PageMessage) -> String {
@@ -518,10 +531,7 @@ async fn end_session_get(page: PageContext, uri: axum::http::Uri) -> Response {
         Ok(request) => request,
         Err(error) => return page.server_error(&error),
     };
-    let (binding, fresh) = match &page.browser.binding {
-        Some(binding) => (binding.clone(), false),
-        None => (gatehouse_crypto::random_token(32), true),
-    };
+    let (binding, fresh) = page.binding();
     let fields: Vec<(&str, &str)> = LOGOUT_FIELDS
         .iter()
         .filter_map(|name| params.get(name).map(|value| (*name, value)))

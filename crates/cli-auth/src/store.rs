@@ -1,0 +1,522 @@
+//! Where logins live: the OS keychain for secrets when one is reachable (the Secret Service
+//! over D-Bus on Linux, the Keychain on macOS, the Credential Manager on Windows), else a
+//! file only its owner can read. An index file (no secrets) lists the logins, one per server,
+//! and names the default one.
+//!
+//! ```text
+//!  <dir>/               0700
+//!    logins.json        0600  servers, who, how, where the secrets are (no secrets)
+//!    credentials/       0700
+//!      <sha256(server)>.json  0600  secrets, only when no keychain is reachable
+//!    .lock                    held while a refresh rotates a refresh token
+//! ```
+//! Every file is written to a temporary file and renamed, so a crash never leaves half a
+//! credential, and a rotated refresh token is never lost.
+
+use crate::oauth::TokenSet;
+use crate::pkce::random_urlsafe;
+use crate::{Error, Secret};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How a login was made (and so how its access tokens are renewed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginMethod {
+    /// Browser + authorization code + PKCE on a loopback callback: renewed by refresh.
+    Browser,
+    /// Device authorization grant: renewed by refresh.
+    Device,
+    /// A personal access token read from stdin: exchanged for access tokens (RFC 8693).
+    Token,
+    /// A machine's client ID and secret: client credentials grant.
+    ClientCredentials,
+}
+
+/// Where a login's secrets are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Storage {
+    /// The OS keychain.
+    Keychain,
+    /// A file readable only by its owner.
+    File,
+}
+
+/// One login (no secrets).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Login {
+    /// The issuer logged in to.
+    pub server: String,
+    /// How.
+    pub method: LoginMethod,
+    /// The client used.
+    pub client_id: String,
+    /// The `sub` of the person (or the client for client credentials), when known.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// A name to show (username, email or client), when known.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// The scope asked for at login.
+    #[serde(default)]
+    pub scope: String,
+    /// The resources (RFC 8707) asked for at login.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// The resource to name when refreshing for the login's own token, if any.
+    #[serde(default)]
+    pub own_resource: Option<String>,
+    /// Where the secrets are.
+    pub storage: Storage,
+    /// When (seconds since the Unix epoch).
+    pub logged_in_at: u64,
+}
+
+/// A login's secrets.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Secrets {
+    /// The login's own tokens (with the refresh token, for browser and device logins).
+    #[serde(default)]
+    pub tokens: Option<TokenSet>,
+    /// The personal access token of a `Token` login.
+    #[serde(default)]
+    pub personal_access_token: Option<Secret>,
+    /// The client secret of a `ClientCredentials` login.
+    #[serde(default)]
+    pub client_secret: Option<Secret>,
+    /// Access tokens for other resources, by resource indicator (no refresh tokens).
+    #[serde(default)]
+    pub resource_tokens: BTreeMap<String, TokenSet>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Index {
+    #[serde(default)]
+    default: Option<String>,
+    #[serde(default)]
+    logins: Vec<Login>,
+}
+
+/// How long a keychain call may take (a locked keychain may prompt; a missing D-Bus may hang).
+const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The credential store of one application.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+    service: String,
+    use_keychain: bool,
+}
+
+/// The default configuration directory of `app`: `$XDG_CONFIG_HOME/app`, else
+/// `~/.config/app` (on macOS too, as most CLIs do), or `%APPDATA%\app` on Windows.
+pub fn default_dir(app: &str) -> Option<PathBuf> {
+    if cfg!(windows) {
+        return std::env::var_os("APPDATA").map(|base| PathBuf::from(base).join(app));
+    }
+    if let Some(base) = std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(base).join(app));
+    }
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config").join(app))
+}
+
+impl Store {
+    /// A store in `dir` (created 0700 if missing, tightened to 0700 if open to others);
+    /// secrets go to the keychain under `service` unless `use_keychain` is false.
+    pub fn open(dir: &Path, service: &str, use_keychain: bool) -> Result<Self, Error> {
+        private_dir(dir)?;
+        Ok(Self {
+            dir: dir.to_owned(),
+            service: service.to_owned(),
+            use_keychain,
+        })
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn index_path(&self) -> PathBuf {
+        self.dir.join("logins.json")
+    }
+
+    /// The file holding a server's secrets when no keychain is used.
+    pub fn credentials_path(&self, server: &str) -> PathBuf {
+        let digest = Sha256::digest(server.as_bytes());
+        let name: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+        self.dir.join("credentials").join(format!("{name}.json"))
+    }
+
+    fn read_index(&self) -> Result<Index, Error> {
+        match std::fs::read(self.index_path()) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map_err(|_| Error::Storage(format!("{} is corrupt", self.index_path().display()))),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Index::default()),
+            Err(error) => Err(Error::Io(error)),
+        }
+    }
+
+    fn write_index(&self, index: &Index) -> Result<(), Error> {
+        let bytes = serde_json::to_vec_pretty(index)
+            .map_err(|_| Error::Storage("cannot encode the login index".to_owned()))?;
+        write_private(&self.index_path(), &bytes)
+    }
+
+    /// Every login, the default one first.
+    pub fn logins(&self) -> Result<Vec<Login>, Error> {
+        let index = self.read_index()?;
+        let mut logins = index.logins;
+        logins.sort_by_key(|login| Some(&login.server) != index.default.as_ref());
+        Ok(logins)
+    }
+
+    /// The login for `server`, or the default login when `server` is `None`.
+    pub fn login(&self, server: Option<&str>) -> Result<Option<Login>, Error> {
+        let index = self.read_index()?;
+        let wanted = match server {
+            Some(server) => Some(server.trim_end_matches('/').to_owned()),
+            None => index.default.clone(),
+        };
+        Ok(wanted.and_then(|wanted| index.logins.into_iter().find(|l| l.server == wanted)))
+    }
+
+    /// Saves a login and its secrets (in the keychain if one answers, else in a 0600 file),
+    /// makes it the default, and returns it with `storage` set.
+    pub async fn save(&self, mut login: Login, secrets: &Secrets) -> Result<Login, Error> {
+        let previous = self.login(Some(&login.server))?;
+        login.storage = if self.use_keychain && self.keychain_set(&login.server, secrets).await {
+            Storage::Keychain
+        } else {
+            self.file_set(&login.server, secrets)?;
+            Storage::File
+        };
+        // The other place must not keep an older copy.
+        match (previous.map(|p| p.storage), login.storage) {
+            (Some(Storage::File), Storage::Keychain) => self.file_delete(&login.server)?,
+            (Some(Storage::Keychain), Storage::File) => {
+                self.keychain_delete(&login.server).await;
+            }
+            _ => {}
+        }
+        let mut index = self.read_index()?;
+        index.logins.retain(|l| l.server != login.server);
+        index.default = Some(login.server.clone());
+        index.logins.push(login.clone());
+        self.write_index(&index)?;
+        Ok(login)
+    }
+
+    /// A login's secrets.
+    pub async fn secrets(&self, login: &Login) -> Result<Secrets, Error> {
+        let bytes = match login.storage {
+            Storage::Keychain => self.keychain_get(&login.server).await?,
+            Storage::File => match std::fs::read(self.credentials_path(&login.server)) {
+                Ok(bytes) => bytes,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Error::NotLoggedIn);
+                }
+                Err(error) => return Err(Error::Io(error)),
+            },
+        };
+        serde_json::from_slice(&bytes)
+            .map_err(|_| Error::Storage("the stored credentials are corrupt".to_owned()))
+    }
+
+    /// Replaces a login's secrets where they are (after a refresh rotated the refresh token).
+    pub async fn update_secrets(&self, login: &Login, secrets: &Secrets) -> Result<(), Error> {
+        match login.storage {
+            Storage::Keychain => {
+                if self.keychain_set(&login.server, secrets).await {
+                    Ok(())
+                } else {
+                    Err(Error::Storage(
+                        "the keychain refused to store the renewed credentials".to_owned(),
+                    ))
+                }
+            }
+            Storage::File => self.file_set(&login.server, secrets),
+        }
+    }
+
+    /// Forgets a login: its secrets wherever they are, and its entry.
+    pub async fn remove(&self, server: &str) -> Result<(), Error> {
+        self.keychain_delete(server).await;
+        self.file_delete(server)?;
+        let mut index = self.read_index()?;
+        index.logins.retain(|l| l.server != server);
+        if index.default.as_deref() == Some(server) {
+            index.default = index.logins.first().map(|l| l.server.clone());
+        }
+        self.write_index(&index)
+    }
+
+    /// Holds the store's lock until the guard is dropped: one process at a time refreshes,
+    /// so two commands running at once never both present the same refresh token (which
+    /// would revoke the whole login at a server with reuse detection).
+    pub async fn lock(&self) -> Result<LockGuard, Error> {
+        let path = self.dir.join(".lock");
+        let file = tokio::task::spawn_blocking(move || -> Result<File, std::io::Error> {
+            let file = private_options().read(true).write(true).open(&path)?;
+            file.lock()?;
+            Ok(file)
+        })
+        .await
+        .map_err(|_| Error::Storage("the lock task failed".to_owned()))?
+        .map_err(Error::Io)?;
+        Ok(LockGuard { _file: file })
+    }
+
+    fn file_set(&self, server: &str, secrets: &Secrets) -> Result<(), Error> {
+        let path = self.credentials_path(server);
+        if let Some(parent) = path.parent() {
+            private_dir(parent)?;
+        }
+        let bytes = serde_json::to_vec(secrets)
+            .map_err(|_| Error::Storage("cannot encode the credentials".to_owned()))?;
+        write_private(&path, &bytes)
+    }
+
+    fn file_delete(&self, server: &str) -> Result<(), Error> {
+        match std::fs::remove_file(self.credentials_path(server)) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(Error::Io(error)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn keychain_set(&self, server: &str, secrets: &Secrets) -> bool {
+        let Ok(value) = serde_json::to_string(secrets) else {
+            return false;
+        };
+        self.keychain(server, move |entry| entry.set_password(&value))
+            .await
+            .is_some()
+    }
+
+    async fn keychain_get(&self, server: &str) -> Result<Vec<u8>, Error> {
+        match self.keychain(server, |entry| entry.get_password()).await {
+            Some(value) => Ok(value.into_bytes()),
+            None => Err(Error::Storage(
+                "the credentials are in the keychain, which does not answer or no longer has them"
+                    .to_owned(),
+            )),
+        }
+    }
+
+    async fn keychain_delete(&self, server: &str) {
+        let _ = self
+            .keychain(server, |entry| entry.delete_credential())
+            .await;
+    }
+
+    /// Runs a keychain call off the async threads, with a time limit; `None` when there is
+    /// no keychain, it refused, or it did not answer.
+    async fn keychain<T: Send + 'static>(
+        &self,
+        server: &str,
+        call: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
+    ) -> Option<T> {
+        if !self.use_keychain {
+            return None;
+        }
+        let (service, user) = (self.service.clone(), server.to_owned());
+        let task = tokio::task::spawn_blocking(move || {
+            let entry = keyring::Entry::new(&service, &user).ok()?;
+            call(&entry).ok()
+        });
+        tokio::time::timeout(KEYCHAIN_TIMEOUT, task)
+            .await
+            .ok()?
+            .ok()
+            .flatten()
+    }
+}
+
+/// Keeps the store locked while alive.
+#[derive(Debug)]
+pub struct LockGuard {
+    _file: File,
+}
+
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// Creates `dir` (0700) or tightens an existing one to 0700.
+fn private_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(Error::Io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir)
+            .map_err(Error::Io)?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(Error::Io)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` atomically, readable only by its owner.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let Some(parent) = path.parent() else {
+        return Err(Error::Storage(
+            "a credential path has no directory".to_owned(),
+        ));
+    };
+    let temporary = parent.join(format!(".tmp-{}", random_urlsafe(9)));
+    let result = (|| -> std::io::Result<()> {
+        let mut file = private_options()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result.map_err(Error::Io)
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    fn login(server: &str) -> Login {
+        Login {
+            server: server.to_owned(),
+            method: LoginMethod::Browser,
+            client_id: "cli".to_owned(),
+            subject: Some("u1".to_owned()),
+            display_name: Some("ada".to_owned()),
+            scope: "openid offline_access".to_owned(),
+            resources: vec![],
+            own_resource: None,
+            storage: Storage::File,
+            logged_in_at: 1,
+        }
+    }
+
+    fn secrets(refresh: &str) -> Secrets {
+        Secrets {
+            tokens: Some(TokenSet {
+                access_token: Secret::new("at"),
+                refresh_token: Some(Secret::new(refresh)),
+                id_token: None,
+                expires_at: Some(10),
+                scope: None,
+            }),
+            ..Secrets::default()
+        }
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[tokio::test]
+    async fn files_are_private_and_logins_sit_side_by_side() {
+        let base = tempfile::tempdir().unwrap();
+        let dir = base.path().join("gatehouse");
+        let store = Store::open(&dir, "test", false).unwrap();
+        let a = store
+            .save(login("https://a.example"), &secrets("rt-a"))
+            .await
+            .unwrap();
+        let b = store
+            .save(login("https://b.example"), &secrets("rt-b"))
+            .await
+            .unwrap();
+        assert_eq!((a.storage, b.storage), (Storage::File, Storage::File));
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&dir), 0o700);
+            assert_eq!(mode(&dir.join("credentials")), 0o700);
+            assert_eq!(mode(&dir.join("logins.json")), 0o600);
+            assert_eq!(mode(&store.credentials_path("https://a.example")), 0o600);
+        }
+        // The index holds no secret.
+        let index = std::fs::read_to_string(dir.join("logins.json")).unwrap();
+        assert!(!index.contains("rt-a") && !index.contains("access_token"));
+        // The last login is the default; both are there.
+        assert_eq!(
+            store.login(None).unwrap().unwrap().server,
+            "https://b.example"
+        );
+        let first = store.login(Some("https://a.example/")).unwrap().unwrap();
+        let stored = store.secrets(&first).await.unwrap();
+        assert_eq!(
+            stored.tokens.unwrap().refresh_token.unwrap().expose(),
+            "rt-a"
+        );
+        assert_eq!(store.logins().unwrap().len(), 2);
+        // Removing one keeps the other and moves the default.
+        store.remove("https://b.example").await.unwrap();
+        assert!(!store.credentials_path("https://b.example").exists());
+        assert_eq!(
+            store.login(None).unwrap().unwrap().server,
+            "https://a.example"
+        );
+        // Only the two regular files remain: no temporary file left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.join("credentials"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn an_open_directory_is_tightened() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().unwrap();
+        let dir = base.path().join("open");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Store::open(&dir, "test", false).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+    }
+
+    #[tokio::test]
+    async fn updates_replace_the_refresh_token_atomically() {
+        let base = tempfile::tempdir().unwrap();
+        let store = Store::open(base.path(), "test", false).unwrap();
+        let saved = store
+            .save(login("https://a.example"), &secrets("rt-1"))
+            .await
+            .unwrap();
+        let _guard = store.lock().await.unwrap();
+        store
+            .update_secrets(&saved, &secrets("rt-2"))
+            .await
+            .unwrap();
+        let stored = store.secrets(&saved).await.unwrap();
+        assert_eq!(
+            stored.tokens.unwrap().refresh_token.unwrap().expose(),
+            "rt-2"
+        );
+    }
+}

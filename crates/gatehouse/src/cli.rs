@@ -80,6 +80,9 @@ pub enum Command {
     /// Offline administration on the database (works while the server runs).
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Log in to a Gatehouse server, show the login, print a token, log out.
+    #[command(subcommand)]
+    Auth(crate::auth::AuthCommand),
 }
 
 #[derive(Debug, Args)]

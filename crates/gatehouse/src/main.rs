@@ -1,8 +1,10 @@
 //! The `gatehouse` binary: `serve`, `migrate` and offline `admin ...` commands on the database.
 
 mod admin;
+mod auth;
 mod cli;
 mod config;
+mod credentials;
 mod runtime;
 
 use clap::Parser;
@@ -14,6 +16,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    let cli = match cli.command {
+        // Client commands talk to a server over HTTP: no database, no server settings.
+        cli::Command::Auth(command) => return run_client(auth::run(command)),
+        command => cli::Cli {
+            global: cli.global,
+            command,
+        },
+    };
     let listen = match &cli.command {
         cli::Command::Serve(args) => args.listen.as_deref(),
         _ => None,
@@ -45,10 +55,37 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs a client command on a small runtime; its failure is one line on stderr and its
+/// exit code.
+fn run_client(
+    command: impl std::future::Future<Output = Result<(), credentials::Failure>>,
+) -> ExitCode {
+    let tokio = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match tokio.block_on(command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("error: {}", failure.message);
+            }
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
 async fn run(command: cli::Command, settings: config::Settings) -> Result<(), String> {
     match command {
         cli::Command::Serve(_) => runtime::serve(&settings).await,
         cli::Command::Migrate => runtime::migrate(&settings).await,
         cli::Command::Admin(command) => admin::run(&settings, command).await,
+        cli::Command::Auth(_) => Err("client commands do not run here".to_owned()),
     }
 }

@@ -13,6 +13,7 @@
 )]
 
 mod apps;
+mod auth;
 mod common;
 mod contract;
 mod master_key;

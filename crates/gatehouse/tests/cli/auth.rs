@@ -1,0 +1,353 @@
+//! `gatehouse auth ...` without a browser: a machine logging in with client credentials, a
+//! person with a personal access token, `GATEHOUSE_TOKEN`, the 0600 files used when no
+//! keychain is reachable, no token in any output but `auth token`'s, logout, and the exit
+//! code and message when a login is needed. (The browser and device logins are driven by
+//! Chromium in e2e/cli.)
+
+use crate::common::{Backend, ServeOptions, Server, http, start};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A CLI user's home: its config dir, no keychain (D-Bus pointed nowhere), no browser.
+struct Home {
+    config: PathBuf,
+}
+
+impl Home {
+    fn new(backend: &Backend) -> Self {
+        Self {
+            config: backend.dir.path().join("cli-config"),
+        }
+    }
+
+    fn command(&self, backend: &Backend, args: &[&str]) -> Command {
+        let mut command = backend.bare_command();
+        command
+            .args(args)
+            .env("GATEHOUSE_CONFIG_DIR", &self.config)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .env_remove("BROWSER")
+            .env_remove("DISPLAY");
+        command
+    }
+
+    fn run(&self, backend: &Backend, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+        let mut command = self.command(backend, args);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn credentials_files(&self) -> Vec<PathBuf> {
+        match std::fs::read_dir(self.config.join("credentials")) {
+            Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+async fn bearer_status(server: &Server, path: &str, token: &str) -> StatusCode {
+    http()
+        .get(server.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_machine_logs_in_with_client_credentials() {
+    let backend = Backend::new().await;
+    let client = backend.create_management_client();
+    let server = start(&backend, &ServeOptions::default()).await;
+    let home = Home::new(&backend);
+    let base = server.base.as_str();
+
+    // Before any login: exit code 4 and the next step.
+    let status = home.run(&backend, &["auth", "status"], &[], "");
+    assert_eq!(status.status.code(), Some(4));
+    assert!(
+        text(&status).1.contains("gatehouse auth login"),
+        "{:?}",
+        text(&status)
+    );
+    let token = home.run(&backend, &["auth", "token", "--server", base], &[], "");
+    assert_eq!(token.status.code(), Some(4));
+    assert!(token.stdout.is_empty());
+
+    // A wrong secret: refused, nothing stored.
+    let wrong = home.run(
+        &backend,
+        &["auth", "login", "--server", base, "--client-id", &client.id],
+        &[("GATEHOUSE_CLIENT_SECRET", "gh_cs_wrong")],
+        "",
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(text(&wrong).1.contains("refused"), "{:?}", text(&wrong));
+    assert!(home.credentials_files().is_empty());
+
+    let login = home.run(
+        &backend,
+        &["auth", "login", "--server", base, "--client-id", &client.id],
+        &[("GATEHOUSE_CLIENT_SECRET", &client.secret)],
+        "",
+    );
+    let (out, err) = text(&login);
+    assert!(login.status.success(), "{err}");
+    assert!(out.is_empty(), "login printed on stdout: {out}");
+    assert!(
+        err.contains("Logged in to") && err.contains("client credentials"),
+        "{err}"
+    );
+    assert!(!err.contains(&client.secret));
+
+    // Stored in private files; status says where and warns.
+    let files = home.credentials_files();
+    assert_eq!(files.len(), 1);
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&home.config), 0o700);
+        assert_eq!(mode(&home.config.join("credentials")), 0o700);
+        assert_eq!(mode(&files[0]), 0o600);
+        assert_eq!(mode(&home.config.join("logins.json")), 0o600);
+    }
+    let index = std::fs::read_to_string(home.config.join("logins.json")).unwrap();
+    assert!(!index.contains(&client.secret), "the index holds a secret");
+    let status = home.run(&backend, &["auth", "status", "--json"], &[], "");
+    assert!(status.status.success(), "{:?}", text(&status));
+    let report: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(report["logged_in"], true);
+    assert_eq!(report["server"], base);
+    assert_eq!(report["method"], "client_credentials");
+    assert_eq!(report["storage"], "file");
+    assert_eq!(report["credentials_file"], files[0].display().to_string());
+    let human = home.run(&backend, &["auth", "status"], &[], "");
+    assert!(
+        text(&human).1.contains("no system keychain"),
+        "{:?}",
+        text(&human)
+    );
+
+    // `auth token` (the only command printing a token) gives a Management API token.
+    let token = home.run(&backend, &["auth", "token"], &[], "");
+    assert!(token.status.success(), "{:?}", text(&token));
+    let jwt = text(&token).0.trim().to_owned();
+    assert_eq!(jwt.split('.').count(), 3);
+    assert_eq!(
+        bearer_status(&server, "/api/applications", &jwt).await,
+        StatusCode::OK
+    );
+    for output in [&login, &status, &human] {
+        let (out, err) = text(output);
+        assert!(!out.contains(&jwt) && !err.contains(&jwt), "a token leaked");
+    }
+
+    // --debug shows requests, never the secret or a token.
+    std::fs::remove_file(&files[0]).ok();
+    let relogin = home.run(
+        &backend,
+        &[
+            "auth",
+            "login",
+            "--server",
+            base,
+            "--client-id",
+            &client.id,
+            "--debug",
+        ],
+        &[("GATEHOUSE_CLIENT_SECRET", &client.secret)],
+        "",
+    );
+    let (_, err) = text(&relogin);
+    assert!(relogin.status.success(), "{err}");
+    assert!(
+        err.contains("[debug] POST") && err.contains("Basic [redacted]"),
+        "{err}"
+    );
+    assert!(!err.contains(&client.secret));
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(&home.credentials_files()[0]).unwrap())
+            .unwrap();
+    let access = stored["tokens"]["access_token"].as_str().unwrap();
+    assert!(!err.contains(access), "--debug printed the access token");
+
+    // Logout deletes the local copies.
+    let logout = home.run(&backend, &["auth", "logout"], &[], "");
+    assert!(logout.status.success(), "{:?}", text(&logout));
+    assert!(home.credentials_files().is_empty());
+    assert_eq!(
+        home.run(&backend, &["auth", "status"], &[], "")
+            .status
+            .code(),
+        Some(4)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_logs_in_with_a_personal_access_token() {
+    let backend = Backend::new().await;
+    let client = backend.create_management_client();
+    let admin = backend.json(&[
+        "admin",
+        "bootstrap",
+        "--email",
+        "root@example.com",
+        "--password",
+        "a long admin passphrase",
+        "--json",
+    ]);
+    let admin_id = admin["id"].as_str().unwrap();
+    let server = start(&backend, &ServeOptions::default()).await;
+    let base = server.base.as_str();
+    let http = http();
+
+    // An administrator's PAT, made with the Management API.
+    let management: Value = http
+        .post(server.url("/oauth2/token"))
+        .header("Authorization", client.basic())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("resource", &format!("{base}/api")),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let management = management["access_token"].as_str().unwrap();
+    let created: Value = http
+        .post(server.url(&format!("/api/users/{admin_id}/tokens")))
+        .bearer_auth(management)
+        .json(&json!({"name": "laptop", "scopes": ["openid", "profile", "all"], "expires_in_days": 7}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pat = created["token"].as_str().unwrap().to_owned();
+    let pat_id = created["id"].as_str().unwrap();
+
+    let home = Home::new(&backend);
+    let login = home.run(
+        &backend,
+        &["auth", "login", "--server", base, "--with-token", "--debug"],
+        &[],
+        &format!("{pat}\n"),
+    );
+    let (out, err) = text(&login);
+    assert!(login.status.success(), "{err}");
+    assert!(err.contains("personal access token"), "{err}");
+    assert!(!out.contains(&pat) && !err.contains(&pat), "the PAT leaked");
+    assert!(err.contains("subject_token=[redacted]"), "{err}");
+
+    // Its own token works at UserInfo, and one for the Management API is exchanged on demand.
+    let own = text(&home.run(&backend, &["auth", "token"], &[], "")).0;
+    assert_eq!(
+        bearer_status(&server, "/oauth2/userinfo", own.trim()).await,
+        StatusCode::OK
+    );
+    let api = home.run(
+        &backend,
+        &["auth", "token", "--resource", &format!("{base}/api")],
+        &[],
+        "",
+    );
+    assert!(api.status.success(), "{:?}", text(&api));
+    let api = text(&api).0.trim().to_owned();
+    assert_ne!(api, pat);
+    assert_eq!(
+        bearer_status(&server, "/api/applications", &api).await,
+        StatusCode::OK
+    );
+
+    // GATEHOUSE_TOKEN wins over the stored login: a JWT is used as is, a PAT is exchanged.
+    let env_jwt = home.run(
+        &backend,
+        &["auth", "token"],
+        &[("GATEHOUSE_TOKEN", &api)],
+        "",
+    );
+    assert_eq!(text(&env_jwt).0.trim(), api);
+    let env_status = home.run(
+        &backend,
+        &["auth", "status"],
+        &[("GATEHOUSE_TOKEN", &api)],
+        "",
+    );
+    assert!(text(&env_status).1.contains("GATEHOUSE_TOKEN"));
+    let env_pat = home.run(
+        &backend,
+        &[
+            "auth",
+            "token",
+            "--server",
+            base,
+            "--resource",
+            &format!("{base}/api"),
+        ],
+        &[("GATEHOUSE_TOKEN", &pat)],
+        "",
+    );
+    assert!(env_pat.status.success(), "{:?}", text(&env_pat));
+    let exchanged = text(&env_pat).0.trim().to_owned();
+    assert_ne!(exchanged, pat);
+    assert_eq!(
+        bearer_status(&server, "/api/applications", &exchanged).await,
+        StatusCode::OK
+    );
+
+    // The PAT is revoked: once the cached token is gone, the clear re-login message.
+    let revoked = http
+        .delete(server.url(&format!("/api/users/{admin_id}/tokens/{pat_id}")))
+        .bearer_auth(management)
+        .send()
+        .await
+        .unwrap();
+    assert!(revoked.status().is_success(), "{}", revoked.status());
+    let file = &home.credentials_files()[0];
+    let mut stored: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    assert_eq!(stored["personal_access_token"], pat.as_str());
+    stored["tokens"]["expires_at"] = json!(1);
+    std::fs::write(file, stored.to_string()).unwrap();
+    let expired = home.run(&backend, &["auth", "token"], &[], "");
+    assert_eq!(expired.status.code(), Some(4), "{:?}", text(&expired));
+    assert!(expired.stdout.is_empty());
+    assert!(
+        text(&expired)
+            .1
+            .contains("Session expired. Run `gatehouse auth login`."),
+        "{:?}",
+        text(&expired)
+    );
+}

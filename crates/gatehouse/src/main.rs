@@ -3,6 +3,7 @@
 mod admin;
 mod cli;
 mod config;
+mod manage;
 mod runtime;
 
 use clap::Parser;
@@ -14,6 +15,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    // Client commands talk to a server over HTTP: no local settings, their own exit codes.
+    if let cli::Command::Manage(command) = cli.command {
+        return manage::main(command);
+    }
     let listen = match &cli.command {
         cli::Command::Serve(args) => args.listen.as_deref(),
         _ => None,
@@ -50,5 +55,7 @@ async fn run(command: cli::Command, settings: config::Settings) -> Result<(), St
         cli::Command::Serve(_) => runtime::serve(&settings).await,
         cli::Command::Migrate => runtime::migrate(&settings).await,
         cli::Command::Admin(command) => admin::run(&settings, command).await,
+        // Normally dispatched by main() first, with its own exit codes.
+        cli::Command::Manage(command) => manage::run(command).await.map_err(|f| f.message),
     }
 }

@@ -15,6 +15,7 @@
 mod apps;
 mod common;
 mod contract;
+mod manage;
 mod master_key;
 mod outage;
 mod replicas;

@@ -59,7 +59,7 @@ async fn tenant(engine: &Engine, global: &Settings) -> Result<Arc<TenantContext>
 const MAX_JWKS_FILE: u64 = 64 * 1024;
 
 /// The JSON of a `--jwks FILE` (checked as a JWK Set by the engine).
-fn read_jwks(path: &std::path::Path) -> Result<serde_json::Value, String> {
+pub(crate) fn read_jwks(path: &std::path::Path) -> Result<serde_json::Value, String> {
     let shown = path.display();
     let size = std::fs::metadata(path)
         .map_err(|e| format!("cannot read --jwks {shown}: {e}"))?
@@ -76,7 +76,10 @@ fn read_jwks(path: &std::path::Path) -> Result<serde_json::Value, String> {
 
 /// The password of `users create` and `bootstrap`: from the flag, or the first line of stdin
 /// (without its line ending) with `--password-stdin`.
-fn read_password(flag: &Option<String>, from_stdin: bool) -> Result<Option<String>, String> {
+pub(crate) fn read_password(
+    flag: &Option<String>,
+    from_stdin: bool,
+) -> Result<Option<String>, String> {
     if !from_stdin {
         return Ok(flag.clone());
     }

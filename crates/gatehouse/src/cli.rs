@@ -17,6 +17,7 @@ pub struct Cli {
 /// Options every command takes. Each may also come from `GATEHOUSE_*` variables or the TOML
 /// file named by `--config`; flags win over variables, variables over the file.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// TOML configuration file (keys: listen, issuer, database_url, database_max_connections,
     /// data_dir, log, log_format, signing_alg).
@@ -83,6 +84,9 @@ pub enum Command {
     /// Log in to a Gatehouse server, show the login, print a token, log out.
     #[command(subcommand)]
     Auth(crate::auth::AuthCommand),
+    /// `apps`, `resources` and `users`: management over the Management API.
+    #[command(flatten)]
+    Manage(crate::manage::ManageCommand),
 }
 
 #[derive(Debug, Args)]

@@ -5,6 +5,7 @@ mod auth;
 mod cli;
 mod config;
 mod credentials;
+mod manage;
 mod runtime;
 
 use clap::Parser;
@@ -17,8 +18,10 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let cli = match cli.command {
-        // Client commands talk to a server over HTTP: no database, no server settings.
+        // Client commands talk to a server over HTTP: no database, no server settings, their
+        // own exit codes.
         cli::Command::Auth(command) => return run_client(auth::run(command)),
+        cli::Command::Manage(command) => return manage::main(command),
         command => cli::Cli {
             global: cli.global,
             command,
@@ -87,5 +90,7 @@ async fn run(command: cli::Command, settings: config::Settings) -> Result<(), St
         cli::Command::Migrate => runtime::migrate(&settings).await,
         cli::Command::Admin(command) => admin::run(&settings, command).await,
         cli::Command::Auth(_) => Err("client commands do not run here".to_owned()),
+        // Normally dispatched by main() first, with its own exit codes.
+        cli::Command::Manage(command) => manage::run(command).await.map_err(|f| f.message),
     }
 }

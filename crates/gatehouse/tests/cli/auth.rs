@@ -200,6 +200,47 @@ async fn a_machine_logs_in_with_client_credentials() {
     let access = stored["tokens"]["access_token"].as_str().unwrap();
     assert!(!err.contains(access), "--debug printed the access token");
 
+    // Management commands use the stored login (and its server) without GATEHOUSE_TOKEN.
+    let apps = home.run(&backend, &["apps", "list", "--json"], &[], "");
+    assert!(apps.status.success(), "{:?}", text(&apps));
+    let listed: Value = serde_json::from_slice(&apps.stdout).unwrap();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|app| app["id"] == client.id.as_str()),
+        "{listed}"
+    );
+    // The server refuses the cached token (revoked): the command renews it and succeeds.
+    let read_stored = || -> Value {
+        serde_json::from_str(&std::fs::read_to_string(&home.credentials_files()[0]).unwrap())
+            .unwrap()
+    };
+    let cached = read_stored()["resource_tokens"][format!("{base}/api")]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoked = http()
+        .post(server.url("/oauth2/revoke"))
+        .header("Authorization", client.basic())
+        .form(&[("token", cached.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_eq!(
+        bearer_status(&server, "/api/applications", &cached).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let again = home.run(&backend, &["apps", "list", "--json"], &[], "");
+    assert!(again.status.success(), "{:?}", text(&again));
+    let renewed = read_stored()["resource_tokens"][format!("{base}/api")]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(renewed, cached, "the refused token was not renewed");
+
     // Logout deletes the local copies.
     let logout = home.run(&backend, &["auth", "logout"], &[], "");
     assert!(logout.status.success(), "{:?}", text(&logout));

@@ -16,6 +16,7 @@ mod apps;
 mod auth;
 mod common;
 mod contract;
+mod manage;
 mod master_key;
 mod outage;
 mod replicas;

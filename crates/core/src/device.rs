@@ -67,8 +67,8 @@ pub struct DeviceAuthorization {
     pub client_id: String,
     /// Requested scopes.
     pub scopes: Vec<String>,
-    /// Requested resource indicator (RFC 8707), if any.
-    pub resource: Option<String>,
+    /// Requested resource indicators (RFC 8707), in request order; empty when none.
+    pub resources: Vec<String>,
     /// IP address the request came from (shown to the person: phishing mitigation, §5.4).
     pub ip: Option<String>,
     /// Creation time, seconds since the epoch.
@@ -90,7 +90,7 @@ impl fmt::Debug for DeviceAuthorization {
             .field("user_code", &"[redacted]")
             .field("client_id", &self.client_id)
             .field("scopes", &self.scopes)
-            .field("resource", &self.resource)
+            .field("resources", &self.resources)
             .field("ip", &self.ip)
             .field("created_at", &self.created_at)
             .field("expires_at", &self.expires_at)
@@ -206,7 +206,7 @@ mod tests {
             user_code: "BCDFGHJK".into(),
             client_id: "c".into(),
             scopes: vec![],
-            resource: None,
+            resources: vec![],
             ip: None,
             created_at: 0,
             expires_at: 600,

@@ -21,6 +21,23 @@
 
 use std::fmt;
 
+/// The stored form of a grant's resource indicators: space-separated in request order (an
+/// absolute URI cannot contain a space, RFC 3986 §2), `None` for an empty list. One column
+/// holds the list, so rows written when a grant named at most one resource read unchanged.
+pub fn join_resources(resources: &[String]) -> Option<String> {
+    (!resources.is_empty()).then(|| resources.join(" "))
+}
+
+/// Reads the stored form written by [`join_resources`] (or a single indicator of old rows).
+pub fn split_resources(stored: Option<&str>) -> Vec<String> {
+    stored
+        .unwrap_or_default()
+        .split(' ')
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// What `Debug` prints instead of a hash.
 const REDACTED: &str = "[redacted]";
 
@@ -99,8 +116,8 @@ pub struct AuthorizationCode {
     pub redirect_uri: String,
     /// Granted scopes.
     pub scopes: Vec<String>,
-    /// Resource indicator (RFC 8707), if one was requested.
-    pub resource: Option<String>,
+    /// Resource indicators (RFC 8707) of the grant, in request order; empty when none.
+    pub resources: Vec<String>,
     /// OIDC `nonce` to echo in the ID token.
     pub nonce: Option<String>,
     /// PKCE S256 challenge.
@@ -129,7 +146,7 @@ impl fmt::Debug for AuthorizationCode {
             .field("session_id", &self.session_id)
             .field("redirect_uri", &self.redirect_uri)
             .field("scopes", &self.scopes)
-            .field("resource", &self.resource)
+            .field("resources", &self.resources)
             .field("nonce", &self.nonce)
             .field("code_challenge", &self.code_challenge)
             .field("auth_time", &self.auth_time)
@@ -157,8 +174,9 @@ pub struct RefreshToken {
     pub session_id: Option<String>,
     /// Granted scopes.
     pub scopes: Vec<String>,
-    /// Resource indicator (RFC 8707), if bound to one.
-    pub resource: Option<String>,
+    /// Resource indicators (RFC 8707) of the whole grant, in request order; every token of
+    /// the family keeps all of them, so a refresh may pick any (RFC 8707 §2.2).
+    pub resources: Vec<String>,
     /// When the user authenticated for the grant (copied from the code, then along the
     /// family), so refreshed ID tokens keep it (OIDC Core §12.2); 0 for tokens stored before
     /// it was recorded, whose ID tokens then omit it.
@@ -199,7 +217,7 @@ impl fmt::Debug for RefreshToken {
             .field("user_id", &self.user_id)
             .field("session_id", &self.session_id)
             .field("scopes", &self.scopes)
-            .field("resource", &self.resource)
+            .field("resources", &self.resources)
             .field("auth_time", &self.auth_time)
             .field("amr", &self.amr)
             .field("acr", &self.acr)
@@ -278,7 +296,7 @@ mod tests {
             user_id: "u-1".into(),
             session_id: None,
             scopes: vec![],
-            resource: None,
+            resources: vec![],
             auth_time: 1,
             amr: vec!["pwd".into()],
             acr: None,
@@ -296,5 +314,20 @@ mod tests {
         assert!(!session.is_live(5), "idle limit");
         assert!(token.is_usable(4));
         assert!(!token.is_usable(5));
+    }
+
+    #[test]
+    fn resources_round_trip_through_one_column() {
+        let list = vec!["https://a.example/api".to_owned(), "urn:b:c".to_owned()];
+        let stored = join_resources(&list);
+        assert_eq!(stored.as_deref(), Some("https://a.example/api urn:b:c"));
+        assert_eq!(split_resources(stored.as_deref()), list);
+        assert_eq!(join_resources(&[]), None);
+        assert!(split_resources(None).is_empty());
+        assert_eq!(
+            split_resources(Some("https://old.example")),
+            vec!["https://old.example".to_owned()],
+            "a row from before several resources reads as one"
+        );
     }
 }

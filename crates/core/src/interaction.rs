@@ -69,22 +69,20 @@ pub struct Consent {
 }
 
 impl Consent {
-    /// Whether this consent covers every scope and the resource (if any) of a request.
-    pub fn covers(&self, scopes: &[String], resource: Option<&str>) -> bool {
+    /// Whether this consent covers every scope and every resource of a request.
+    pub fn covers(&self, scopes: &[String], resources: &[String]) -> bool {
         scopes.iter().all(|scope| self.scopes.contains(scope))
-            && resource.is_none_or(|r| self.resources.iter().any(|granted| granted == r))
+            && resources.iter().all(|r| self.resources.contains(r))
     }
 
-    /// Adds scopes and a resource, keeping both lists distinct and sorted.
-    pub fn extend(&mut self, scopes: &[String], resource: Option<&str>) {
+    /// Adds scopes and resources, keeping both lists distinct and sorted.
+    pub fn extend(&mut self, scopes: &[String], resources: &[String]) {
         self.scopes.extend(scopes.iter().cloned());
         self.scopes.sort();
         self.scopes.dedup();
-        if let Some(resource) = resource {
-            self.resources.push(resource.to_owned());
-            self.resources.sort();
-            self.resources.dedup();
-        }
+        self.resources.extend(resources.iter().cloned());
+        self.resources.sort();
+        self.resources.dedup();
     }
 }
 
@@ -103,16 +101,25 @@ mod tests {
             updated_at: 1,
         };
         let scopes = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(!consent.covers(&scopes(&["openid"]), None));
+        assert!(!consent.covers(&scopes(&["openid"]), &[]));
         consent.extend(
             &scopes(&["profile", "openid", "profile"]),
-            Some("https://api"),
+            &scopes(&["https://b", "https://api", "https://b"]),
         );
         assert_eq!(consent.scopes, scopes(&["openid", "profile"]));
-        assert!(consent.covers(&scopes(&["openid"]), None));
-        assert!(consent.covers(&scopes(&["profile", "openid"]), Some("https://api")));
-        assert!(!consent.covers(&scopes(&["openid", "email"]), None));
-        assert!(!consent.covers(&scopes(&["openid"]), Some("https://other")));
+        assert_eq!(consent.resources, scopes(&["https://api", "https://b"]));
+        assert!(consent.covers(&scopes(&["openid"]), &[]));
+        assert!(consent.covers(&scopes(&["profile", "openid"]), &scopes(&["https://api"])));
+        assert!(consent.covers(&scopes(&["openid"]), &scopes(&["https://b", "https://api"])));
+        assert!(!consent.covers(&scopes(&["openid", "email"]), &[]));
+        assert!(!consent.covers(&scopes(&["openid"]), &scopes(&["https://other"])));
+        assert!(
+            !consent.covers(
+                &scopes(&["openid"]),
+                &scopes(&["https://api", "https://other"])
+            ),
+            "every resource must be covered, not just one"
+        );
     }
 
     #[test]

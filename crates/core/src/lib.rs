@@ -13,7 +13,10 @@ pub mod user;
 pub mod validate;
 
 pub use device::{DeviceApproval, DeviceAuthorization, DevicePoll, DeviceStatus};
-pub use grant::{AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session};
+pub use grant::{
+    AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session, join_resources,
+    split_resources,
+};
 pub use interaction::{Consent, Interaction};
 pub use model::*;
 pub use pat::PersonalAccessToken;

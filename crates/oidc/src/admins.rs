@@ -3,9 +3,11 @@
 //! access comes from their resource grants. The first administrator is created once by
 //! `gatehouse admin bootstrap` ([`Engine::bootstrap_admin`]); there is no default one.
 //!
-//! The rule is checked twice: when a person asks for a Management API token (the request is
-//! refused with `access_denied`), and on every Management API call made with a person's token
-//! (so a deleted, disabled or demoted administrator loses access at once, on every replica).
+//! The rule is checked twice: when a person is granted resources (the Management API is left
+//! out of the grant with its scope, and a request that named nothing else is refused with
+//! `access_denied`; see `resource_indicators`), and on every Management API call made with a
+//! person's token (so a deleted, disabled or demoted administrator loses access at once, on
+//! every replica).
 
 use crate::{Engine, OAuthError, TenantContext};
 use gatehouse_core::{ApiResource, MANAGEMENT_RESOURCE_ID};

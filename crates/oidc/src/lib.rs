@@ -24,6 +24,7 @@ pub mod management;
 pub mod params;
 pub mod pat;
 pub mod provision;
+mod resource_indicators;
 pub mod resources;
 pub mod revocation;
 pub mod throttle;

@@ -5,6 +5,7 @@
 
 use crate::access_token::TokenRejection;
 use crate::{Engine, OAuthError, TenantContext};
+use gatehouse_core::ApiResource;
 use gatehouse_core::user::User;
 use serde_json::{Map, Value};
 
@@ -14,6 +15,25 @@ pub const USERINFO_ACCESS_TOKEN_TTL: u32 = 900;
 /// The audience of access tokens for the UserInfo endpoint of an issuer.
 pub fn userinfo_audience(issuer: &str) -> String {
     format!("{issuer}/oauth2/userinfo")
+}
+
+/// Id of the UserInfo endpoint as a resource of a grant (never stored).
+pub const USERINFO_RESOURCE_ID: &str = "userinfo";
+
+/// The UserInfo endpoint as a protected resource (RFC 8707): the resource an OpenID Connect
+/// request's scopes are used at, so a grant may name it among several resources and a token
+/// request may pick it. It defines no API scope; its tokens carry the OIDC scopes.
+pub fn userinfo_resource(tenant: &TenantContext) -> ApiResource {
+    ApiResource {
+        id: USERINFO_RESOURCE_ID.to_owned(),
+        name: "UserInfo".to_owned(),
+        indicator: userinfo_audience(&tenant.issuer),
+        access_token_ttl: USERINFO_ACCESS_TOKEN_TTL,
+        scopes: Vec::new(),
+        builtin: true,
+        created_at: 0,
+        updated_at: 0,
+    }
 }
 
 /// Why a UserInfo request failed (RFC 6750 §3.1).

@@ -14,7 +14,7 @@ use axum::routing::post;
 use gatehouse_oidc::OAuthError;
 use gatehouse_oidc::client_auth::{UnverifiedClientCredentials, parse_client_credentials};
 use gatehouse_oidc::discovery::paths;
-use gatehouse_oidc::params::{Params, parse_form};
+use gatehouse_oidc::params::{Params, REPEATABLE_AUTHORIZATION_PARAMS, parse_form_repeating};
 
 /// The OAuth routes.
 pub fn router() -> Router<AppState> {
@@ -26,8 +26,13 @@ pub fn router() -> Router<AppState> {
         .route(paths::DEVICE_AUTHORIZATION, post(device_authorization))
 }
 
-/// Checks the body is `application/x-www-form-urlencoded` (UTF-8) and parses it.
-fn parse_form_request(headers: &HeaderMap, body: &Bytes) -> Result<Params, OAuthError> {
+/// Checks the body is `application/x-www-form-urlencoded` (UTF-8) and parses it; only the
+/// parameters named in `repeatable` may repeat.
+fn parse_form_request(
+    headers: &HeaderMap,
+    body: &Bytes,
+    repeatable: &[&str],
+) -> Result<Params, OAuthError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -47,15 +52,17 @@ fn parse_form_request(headers: &HeaderMap, body: &Bytes) -> Result<Params, OAuth
             return Err(OAuthError::invalid_request("the body must be UTF-8"));
         }
     }
-    parse_form(body)
+    parse_form_repeating(body, repeatable)
 }
 
-/// Parses the request and the client's credentials.
+/// Parses the request and the client's credentials; only the parameters named in
+/// `repeatable` may repeat.
 fn parse_client_request(
     headers: &HeaderMap,
     body: &Bytes,
+    repeatable: &[&str],
 ) -> Result<(Params, UnverifiedClientCredentials), OAuthError> {
-    let params = parse_form_request(headers, body)?;
+    let params = parse_form_request(headers, body, repeatable)?;
     if headers.get_all(header::AUTHORIZATION).iter().count() > 1 {
         return Err(OAuthError::invalid_request(
             "more than one Authorization header",
@@ -75,7 +82,7 @@ async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthErrorResponse> {
-    let (params, credentials) = parse_client_request(&headers, &body)?;
+    let (params, credentials) = parse_client_request(&headers, &body, &[])?;
     let outcome = state
         .engine
         .handle_token_request(&tenant, &credentials, &params)
@@ -90,7 +97,7 @@ async fn introspect(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthErrorResponse> {
-    let (params, credentials) = parse_client_request(&headers, &body)?;
+    let (params, credentials) = parse_client_request(&headers, &body, &[])?;
     let client = state
         .engine
         .authenticate_client(&tenant, &credentials)
@@ -108,7 +115,7 @@ async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthErrorResponse> {
-    let (params, credentials) = parse_client_request(&headers, &body)?;
+    let (params, credentials) = parse_client_request(&headers, &body, &[])?;
     let client = state
         .engine
         .authenticate_client(&tenant, &credentials)
@@ -129,7 +136,8 @@ async fn device_authorization(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, OAuthErrorResponse> {
-    let (params, credentials) = parse_client_request(&headers, &body)?;
+    let (params, credentials) =
+        parse_client_request(&headers, &body, REPEATABLE_AUTHORIZATION_PARAMS)?;
     let client = state
         .engine
         .authenticate_client(&tenant, &credentials)

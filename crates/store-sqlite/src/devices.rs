@@ -19,7 +19,9 @@
 
 use async_trait::async_trait;
 use gatehouse_core::device::decide_poll;
-use gatehouse_core::{DeviceApproval, DeviceAuthorization, DevicePoll, DeviceStatus};
+use gatehouse_core::{
+    DeviceApproval, DeviceAuthorization, DevicePoll, DeviceStatus, join_resources, split_resources,
+};
 use gatehouse_store::{DeviceAuthorizationStore, StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -34,7 +36,11 @@ fn authorization_from_row(row: &SqliteRow) -> StoreResult<DeviceAuthorization> {
         user_code: row.try_get("user_code").map_err(from_sqlx)?,
         client_id: row.try_get("client_id").map_err(from_sqlx)?,
         scopes: json::decode(&scopes, "device_authorizations.scopes")?,
-        resource: row.try_get("resource").map_err(from_sqlx)?,
+        resources: split_resources(
+            row.try_get::<Option<String>, _>("resource")
+                .map_err(from_sqlx)?
+                .as_deref(),
+        ),
         ip: row.try_get("ip").map_err(from_sqlx)?,
         created_at: row.try_get("created_at").map_err(from_sqlx)?,
         expires_at: row.try_get("expires_at").map_err(from_sqlx)?,
@@ -116,7 +122,7 @@ impl DeviceAuthorizationStore for SqliteStore {
         .bind(&authorization.user_code)
         .bind(&authorization.client_id)
         .bind(json::encode(&authorization.scopes)?)
-        .bind(&authorization.resource)
+        .bind(join_resources(&authorization.resources))
         .bind(&authorization.ip)
         .bind(authorization.created_at)
         .bind(authorization.expires_at)

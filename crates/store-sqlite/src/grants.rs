@@ -6,7 +6,10 @@
 //! the others see it changed and are told why with a follow-up read in the same transaction.
 
 use async_trait::async_trait;
-use gatehouse_core::{AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session};
+use gatehouse_core::{
+    AuthorizationCode, CodeConsumption, RefreshToken, RotateOutcome, Session, join_resources,
+    split_resources,
+};
 use gatehouse_store::{
     AuthorizationCodeStore, CODE_RETENTION_SECS, GrantStore, RefreshTokenStore, SessionStore,
     StoreError, StoreResult,
@@ -46,7 +49,11 @@ fn code_from_row(row: &SqliteRow) -> StoreResult<AuthorizationCode> {
         session_id: row.try_get("session_id").map_err(from_sqlx)?,
         redirect_uri: row.try_get("redirect_uri").map_err(from_sqlx)?,
         scopes: json::decode(&scopes, "authorization_codes.scopes")?,
-        resource: row.try_get("resource").map_err(from_sqlx)?,
+        resources: split_resources(
+            row.try_get::<Option<String>, _>("resource")
+                .map_err(from_sqlx)?
+                .as_deref(),
+        ),
         nonce: row.try_get("nonce").map_err(from_sqlx)?,
         code_challenge: row.try_get("code_challenge").map_err(from_sqlx)?,
         auth_time: row.try_get("auth_time").map_err(from_sqlx)?,
@@ -68,7 +75,11 @@ fn refresh_token_from_row(row: &SqliteRow) -> StoreResult<RefreshToken> {
         user_id: row.try_get("user_id").map_err(from_sqlx)?,
         session_id: row.try_get("session_id").map_err(from_sqlx)?,
         scopes: json::decode(&scopes, "refresh_tokens.scopes")?,
-        resource: row.try_get("resource").map_err(from_sqlx)?,
+        resources: split_resources(
+            row.try_get::<Option<String>, _>("resource")
+                .map_err(from_sqlx)?
+                .as_deref(),
+        ),
         auth_time: row.try_get("auth_time").map_err(from_sqlx)?,
         amr: json::decode(&amr, "refresh_tokens.amr")?,
         acr: row.try_get("acr").map_err(from_sqlx)?,
@@ -98,7 +109,7 @@ async fn insert_refresh_token_on(
     .bind(&token.user_id)
     .bind(&token.session_id)
     .bind(json::encode(&token.scopes)?)
-    .bind(&token.resource)
+    .bind(join_resources(&token.resources))
     .bind(token.auth_time)
     .bind(json::encode(&token.amr)?)
     .bind(&token.acr)
@@ -246,7 +257,7 @@ impl AuthorizationCodeStore for SqliteStore {
         .bind(&code.session_id)
         .bind(&code.redirect_uri)
         .bind(json::encode(&code.scopes)?)
-        .bind(&code.resource)
+        .bind(join_resources(&code.resources))
         .bind(&code.nonce)
         .bind(&code.code_challenge)
         .bind(code.auth_time)

@@ -8,7 +8,7 @@
 //! check_client -> check_client_type -> check_redirect_uri -> check_state
 //!                                                              (error page on failure)
 //!   -> check_request_object -> check_parameters -> check_response_type
-//!   -> check_response_mode -> check_pkce -> check_resource -> check_scope
+//!   -> check_response_mode -> check_pkce -> check_resources -> check_scope
 //!                                                              (redirected error on failure)
 //!   -> AuthorizationRequest (validated; next: sign-in, consent, code)
 //! ```
@@ -18,10 +18,14 @@ use super::redirect_uri::redirect_uri_matches;
 use super::request::{MAX_STATE_LEN, UnverifiedAuthorizationRequest};
 use super::response::{RedirectTarget, ResponseMode};
 use super::{AuthorizationRequest, RequestedResource};
+use crate::userinfo::{userinfo_audience, userinfo_resource};
 use crate::{Engine, TenantContext};
 use base64::Engine as _;
 use gatehouse_core::validate::check_resource_indicator;
-use gatehouse_core::{ApiResource, Application, ApplicationType};
+use gatehouse_core::{
+    ApiResource, Application, ApplicationType, CLI_CLIENT_ID, MANAGEMENT_RESOURCE_ID,
+    MANAGEMENT_SCOPE,
+};
 
 /// The OpenID Connect scopes Gatehouse knows (OIDC Core §5.4, §11).
 pub const STANDARD_SCOPES: [&str; 6] = [
@@ -76,11 +80,13 @@ pub async fn check_authorization_request(
     for check in REDIRECTABLE_CHECKS {
         check(&request, &client).map_err(redirect)?;
     }
-    let resource = check_resource(engine, tenant, &request, &client)
+    let resources = check_resources(engine, tenant, &request, &client)
         .await
         .map_err(redirect)?;
-    check_scope(&request, &client, resource.as_ref().map(|r| &r.resource)).map_err(redirect)?;
-    Ok(AuthorizationRequest::new(request, client, target, resource))
+    check_scope(&request, &client, &resources).map_err(redirect)?;
+    Ok(AuthorizationRequest::new(
+        request, client, target, resources,
+    ))
 }
 
 /// The client must exist; an unknown client_id gets the error page.
@@ -211,42 +217,91 @@ fn check_pkce(request: &UnverifiedAuthorizationRequest, _: &Application) -> Chec
     Ok(())
 }
 
-/// The API resource a request names (RFC 8707 §2), checked: an absolute URI without a
-/// fragment, known, and one the client may request. `Err` holds the `invalid_target` text.
+/// The API resources a request names (RFC 8707 §2), each checked by
+/// [`find_requested_resource`]; `indicators` are distinct, and the order is kept. The first
+/// refused one refuses the request. `openid` says whether the request's scope has `openid`.
+pub(crate) async fn find_requested_resources(
+    engine: &Engine,
+    tenant: &TenantContext,
+    indicators: &[String],
+    client: &Application,
+    openid: bool,
+) -> Result<Vec<RequestedResource>, RequestProblem> {
+    let mut found = Vec::with_capacity(indicators.len());
+    for indicator in indicators {
+        found.push(find_requested_resource(engine, tenant, indicator, client, openid).await?);
+    }
+    Ok(found)
+}
+
+/// One resource indicator, checked: an absolute URI without a fragment (RFC 8707 §2: "MUST
+/// be an absolute URI", "MUST NOT include a fragment component"), and either the issuer's
+/// UserInfo endpoint in an OpenID Connect request (the resource its scopes are used at; no
+/// row needed) or a known resource the client may request. `Err` holds the `invalid_target`
+/// text.
 pub(crate) async fn find_requested_resource(
     engine: &Engine,
     tenant: &TenantContext,
-    indicator: Option<&str>,
+    indicator: &str,
     client: &Application,
-) -> Result<Option<RequestedResource>, RequestProblem> {
-    let Some(indicator) = indicator else {
-        return Ok(None);
-    };
+    openid: bool,
+) -> Result<RequestedResource, RequestProblem> {
     check_resource_indicator(indicator).map_err(|_| {
         RequestProblem::Target("resource must be an absolute URI without a fragment")
     })?;
+    if openid && indicator == userinfo_audience(&tenant.issuer) {
+        return Ok(RequestedResource {
+            indicator: indicator.to_owned(),
+            resource: userinfo_resource(tenant),
+        });
+    }
     let resource = engine
         .find_resource_by_indicator(tenant, indicator)
         .await
         .map_err(RequestProblem::Store)?
         .ok_or(RequestProblem::Target("unknown resource"))?;
-    let granted = if resource.id == crate::account::ACCOUNT_RESOURCE_ID {
-        crate::account::may_use_account_api(client)
-    } else {
-        client
-            .resource_grants
-            .iter()
-            .any(|grant| grant.resource_id == resource.id)
-    };
-    if !granted {
+    if !client_may_request(client, &resource) {
         return Err(RequestProblem::Target(
             "the client may not request tokens for this resource",
         ));
     }
-    Ok(Some(RequestedResource {
+    Ok(RequestedResource {
         indicator: indicator.to_owned(),
         resource,
-    }))
+    })
+}
+
+/// Whether the client may request tokens for a resource: its resource grants, plus two
+/// built-in rules that need no stored grant (so existing databases need no migration):
+/// first-party apps may use the Account API, and the built-in CLI the Management API (its
+/// people still need to be active administrators, checked when they sign in and on every
+/// Management API call).
+fn client_may_request(client: &Application, resource: &ApiResource) -> bool {
+    if resource.id == crate::account::ACCOUNT_RESOURCE_ID {
+        return crate::account::may_use_account_api(client);
+    }
+    is_cli_on_management(client, resource)
+        || client
+            .resource_grants
+            .iter()
+            .any(|grant| grant.resource_id == resource.id)
+}
+
+/// Whether the client may request one scope a resource defines (its grant on the resource,
+/// or the built-in CLI's Management API scope).
+fn client_may_request_scope(client: &Application, resource: &ApiResource, scope: &str) -> bool {
+    if !resource.scopes.iter().any(|defined| defined.name == scope) {
+        return false;
+    }
+    (is_cli_on_management(client, resource) && scope == MANAGEMENT_SCOPE)
+        || client.resource_grants.iter().any(|grant| {
+            grant.resource_id == resource.id && grant.scopes.iter().any(|s| s == scope)
+        })
+}
+
+/// The built-in `gatehouse-cli` application asking for the Management API.
+fn is_cli_on_management(client: &Application, resource: &ApiResource) -> bool {
+    client.builtin && client.id == CLI_CLIENT_ID && resource.id == MANAGEMENT_RESOURCE_ID
 }
 
 /// Why requested scopes or a resource are refused.
@@ -288,25 +343,26 @@ impl From<RequestProblem> for crate::OAuthError {
     }
 }
 
-async fn check_resource(
+async fn check_resources(
     engine: &Engine,
     tenant: &TenantContext,
     request: &UnverifiedAuthorizationRequest,
     client: &Application,
-) -> Result<Option<RequestedResource>, AuthorizeError> {
-    find_requested_resource(engine, tenant, request.resource.as_deref(), client)
+) -> Result<Vec<RequestedResource>, AuthorizeError> {
+    let openid = request.scopes.iter().any(|s| s == "openid");
+    find_requested_resources(engine, tenant, &request.resources, client, openid)
         .await
         .map_err(AuthorizeError::from)
 }
 
-/// Scopes are the standard OIDC ones, or scopes the requested resource defines and granted
-/// to the client. Identity scopes need `openid`; without `openid` the request is plain OAuth
-/// (no ID token). `offline_access` is accepted (a refresh token; consent decides for
-/// third-party apps).
+/// Scopes are the standard OIDC ones, or scopes that one of the requested resources defines
+/// and the client is granted. Identity scopes need `openid`; without `openid` the request is
+/// plain OAuth (no ID token). `offline_access` is accepted (a refresh token; consent decides
+/// for third-party apps).
 pub(crate) fn check_requested_scopes(
     scopes: &[String],
     client: &Application,
-    resource: Option<&ApiResource>,
+    resources: &[&ApiResource],
 ) -> Result<(), RequestProblem> {
     let openid = scopes.iter().any(|s| s == "openid");
     for scope in scopes {
@@ -318,13 +374,9 @@ pub(crate) fn check_requested_scopes(
             }
             continue;
         }
-        let allowed = resource.is_some_and(|resource| {
-            resource.scopes.iter().any(|defined| &defined.name == scope)
-                && client
-                    .resource_grants
-                    .iter()
-                    .any(|grant| grant.resource_id == resource.id && grant.scopes.contains(scope))
-        });
+        let allowed = resources
+            .iter()
+            .any(|resource| client_may_request_scope(client, resource, scope));
         if !allowed {
             return Err(RequestProblem::Scope(
                 "a requested scope is unknown or not granted to the client",
@@ -337,7 +389,8 @@ pub(crate) fn check_requested_scopes(
 fn check_scope(
     request: &UnverifiedAuthorizationRequest,
     client: &Application,
-    resource: Option<&ApiResource>,
+    resources: &[RequestedResource],
 ) -> CheckResult {
-    check_requested_scopes(&request.scopes, client, resource).map_err(AuthorizeError::from)
+    let resources: Vec<&ApiResource> = resources.iter().map(|r| &r.resource).collect();
+    check_requested_scopes(&request.scopes, client, &resources).map_err(AuthorizeError::from)
 }

@@ -24,9 +24,10 @@ mod response;
 mod tests;
 
 pub use checks::{STANDARD_SCOPES, check_authorization_request};
-pub(crate) use checks::{check_requested_scopes, find_requested_resource};
+pub(crate) use checks::{check_requested_scopes, find_requested_resources};
 pub use error::{AuthorizeError, AuthorizeErrorCode};
 pub use redirect_uri::redirect_uri_matches;
+pub(crate) use request::distinct;
 pub use request::{
     MAX_MAX_AGE, MAX_STATE_LEN, Prompt, PromptSet, UnverifiedAuthorizationRequest,
     parse_authorization_request, parse_max_age,
@@ -39,7 +40,8 @@ use crate::params::Params;
 use crate::{Engine, TenantContext};
 use gatehouse_core::{ApiResource, Application};
 
-/// The API resource a request named, with the indicator as sent (the token's `aud`).
+/// An API resource a request named, with the indicator as sent (the token's `aud`). The
+/// UserInfo endpoint, when named, is represented by [`crate::userinfo::userinfo_resource`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestedResource {
     /// The indicator as requested.
@@ -75,8 +77,9 @@ pub struct AuthorizationRequest {
     pub ui_locales: Option<String>,
     /// Requested authentication context classes.
     pub acr_values: Vec<String>,
-    /// The API resource the access token is for, when requested.
-    pub resource: Option<RequestedResource>,
+    /// The API resources of the grant (RFC 8707), distinct, in request order; empty when none
+    /// was requested.
+    pub resources: Vec<RequestedResource>,
 }
 
 impl AuthorizationRequest {
@@ -84,7 +87,7 @@ impl AuthorizationRequest {
         request: UnverifiedAuthorizationRequest,
         client: Application,
         target: RedirectTarget,
-        resource: Option<RequestedResource>,
+        resources: Vec<RequestedResource>,
     ) -> Self {
         Self {
             client,
@@ -98,7 +101,7 @@ impl AuthorizationRequest {
             login_hint: request.login_hint,
             ui_locales: request.ui_locales,
             acr_values: request.acr_values,
-            resource,
+            resources,
         }
     }
 
@@ -110,6 +113,11 @@ impl AuthorizationRequest {
     /// Whether a scope was requested.
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// The indicators of the requested resources, in request order.
+    pub fn resource_indicators(&self) -> Vec<String> {
+        self.resources.iter().map(|r| r.indicator.clone()).collect()
     }
 }
 

@@ -110,8 +110,9 @@ pub struct UnverifiedAuthorizationRequest {
     pub ui_locales: Option<String>,
     /// Requested authentication context classes, in order of preference.
     pub acr_values: Vec<String>,
-    /// The RFC 8707 resource indicator, when sent.
-    pub resource: Option<String>,
+    /// The RFC 8707 resource indicators, distinct, in order of first appearance (the
+    /// parameter may be repeated, §2).
+    pub resources: Vec<String>,
     /// Whether a `request` (request object) parameter was sent.
     pub has_request_object: bool,
     /// Whether a `request_uri` parameter was sent.
@@ -122,6 +123,17 @@ pub struct UnverifiedAuthorizationRequest {
 
 fn owned(params: &Params, name: &str) -> Option<String> {
     params.get(name).map(str::to_owned)
+}
+
+/// The values without repeats, in order of first appearance.
+pub(crate) fn distinct(values: &[String]) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::with_capacity(values.len());
+    for value in values {
+        if !kept.contains(value) {
+            kept.push(value.clone());
+        }
+    }
+    kept
 }
 
 /// Parses `max_age`: a non-negative decimal integer of at most [`MAX_MAX_AGE`].
@@ -181,7 +193,7 @@ pub fn parse_authorization_request(
         login_hint: owned(params, "login_hint"),
         ui_locales: owned(params, "ui_locales"),
         acr_values: split_scope(params.get("acr_values")),
-        resource: owned(params, "resource"),
+        resources: distinct(params.get_all("resource")),
         has_request_object: params.get("request").is_some(),
         has_request_uri: params.get("request_uri").is_some(),
         problem: problems.into_iter().next(),
@@ -195,7 +207,28 @@ mod tests {
     use crate::authorize::AuthorizeErrorCode;
 
     fn parse(pairs: &[(&str, &str)]) -> Result<UnverifiedAuthorizationRequest, AuthorizeError> {
-        parse_authorization_request(&Params::from_pairs(pairs.iter().copied()).unwrap())
+        let params = Params::from_pairs_repeating(
+            pairs.iter().copied(),
+            crate::params::REPEATABLE_AUTHORIZATION_PARAMS,
+        )
+        .unwrap();
+        parse_authorization_request(&params)
+    }
+
+    #[test]
+    fn repeated_resources_are_kept_once_in_order() {
+        let request = parse(&[
+            ("client_id", "c"),
+            ("resource", "https://b.example/api"),
+            ("resource", "https://a.example/api"),
+            ("resource", "https://b.example/api"),
+        ])
+        .unwrap();
+        assert_eq!(
+            request.resources,
+            vec!["https://b.example/api", "https://a.example/api"]
+        );
+        assert!(parse(&[("client_id", "c")]).unwrap().resources.is_empty());
     }
 
     #[test]

@@ -534,7 +534,7 @@ async fn valid_requests_are_accepted() {
     .await
     .unwrap();
     assert!(full.is_openid() && full.has_scope("offline_access"));
-    assert_eq!(full.resource.as_ref().unwrap().indicator, ORDERS);
+    assert_eq!(full.resources[0].indicator, ORDERS);
     assert!(full.prompt.contains(Prompt::Login));
     assert_eq!(
         (full.max_age, full.nonce.as_deref()),
@@ -624,4 +624,213 @@ async fn every_response_names_the_issuer() {
         }
         other => panic!("expected form_post, got {other:?}"),
     }
+}
+
+const BILLING: &str = "https://api.example/billing";
+const USERINFO: &str = "https://id.example/oauth2/userinfo";
+const MANAGEMENT: &str = "https://id.example/api";
+
+/// A valid request with `scope`, each of `resources` sent as its own `resource` parameter
+/// (RFC 8707 §2), and `extra` parameters.
+async fn authorize_resources(
+    fx: &Fixture,
+    client_id: &str,
+    scope: &str,
+    resources: &[&str],
+    extra: &[(&str, &str)],
+) -> Result<AuthorizationRequest, AuthorizeError> {
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("scope", scope),
+        ("state", "xyz"),
+        ("code_challenge", CHALLENGE),
+        ("code_challenge_method", "S256"),
+    ];
+    pairs.extend_from_slice(extra);
+    if !extra.iter().any(|(name, _)| *name == "redirect_uri") {
+        pairs.push(("redirect_uri", WEB_URI));
+    }
+    pairs.extend(resources.iter().map(|r| ("resource", *r)));
+    let params =
+        Params::from_pairs_repeating(pairs, crate::params::REPEATABLE_AUTHORIZATION_PARAMS)
+            .unwrap();
+    fx.engine
+        .handle_authorization_request(&fx.tenant, &params)
+        .await
+}
+
+/// A web app granted `read:orders` on ORDERS and `read:billing` on a BILLING API.
+async fn two_api_client(fx: &Fixture) -> String {
+    let billing = fx
+        .engine
+        .create_resource(
+            &fx.tenant,
+            CreateApiResource {
+                name: "Billing".into(),
+                indicator: BILLING.into(),
+                access_token_ttl: None,
+                scopes: vec![ResourceScope {
+                    name: "read:billing".into(),
+                    description: String::new(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let orders = fx
+        .engine
+        .find_resource_by_indicator(&fx.tenant, ORDERS)
+        .await
+        .unwrap()
+        .unwrap();
+    let body = CreateApplication {
+        name: "two APIs".into(),
+        app_type: ApplicationType::Web,
+        redirect_uris: vec![WEB_URI.into()],
+        post_logout_redirect_uris: Vec::new(),
+        third_party: false,
+        device_flow: false,
+        resource_grants: vec![
+            ResourceGrant {
+                resource_id: orders.id,
+                scopes: vec!["read:orders".into()],
+            },
+            ResourceGrant {
+                resource_id: billing.id,
+                scopes: vec!["read:billing".into()],
+            },
+        ],
+        refresh_token_absolute_ttl: None,
+        refresh_token_idle_ttl: None,
+        jwks: None,
+    };
+    fx.engine
+        .create_application(&fx.tenant, body)
+        .await
+        .unwrap()
+        .application
+        .id
+}
+
+fn indicators(request: &AuthorizationRequest) -> Vec<String> {
+    request.resource_indicators()
+}
+
+#[tokio::test]
+async fn several_resources_are_each_checked_and_kept_once_in_order() {
+    let fx = fixture().await;
+    let client = two_api_client(&fx).await;
+    let scope = "openid read:orders read:billing";
+    // RFC 8707 §2: repeated; repeats count once, first-seen order kept.
+    let request = authorize_resources(&fx, &client, scope, &[BILLING, ORDERS, BILLING], &[])
+        .await
+        .unwrap();
+    assert_eq!(indicators(&request), [BILLING, ORDERS]);
+    assert_eq!(request.scopes, ["openid", "read:orders", "read:billing"]);
+    assert_eq!(request.resources[0].resource.name, "Billing");
+
+    // Any refused resource refuses the request, wherever it is in the list.
+    let target = AuthorizeErrorCode::InvalidTarget;
+    let cases: [(&str, &[&str]); 6] = [
+        ("unknown", &[ORDERS, "https://api.example/unknown"]),
+        ("fragment", &[BILLING, "https://api.example/orders#x"]),
+        ("relative", &["/orders", ORDERS]),
+        ("not a URI", &[ORDERS, BILLING, "urn"]),
+        ("not granted to the client", &[ORDERS, OTHER_API]),
+        ("UserInfo without openid", &[ORDERS, USERINFO]),
+    ];
+    for (case, resources) in cases {
+        let scope = if case.starts_with("UserInfo") {
+            "read:orders"
+        } else {
+            "openid"
+        };
+        let result = authorize_resources(&fx, &client, scope, resources, &[]).await;
+        assert_redirected(result, target, WEB_URI, case);
+    }
+    // Scopes: any requested resource may define them; one nobody requested may not.
+    let only_orders =
+        authorize_resources(&fx, &client, "openid read:billing", &[ORDERS], &[]).await;
+    assert_redirected(
+        only_orders,
+        AuthorizeErrorCode::InvalidScope,
+        WEB_URI,
+        "scope of a resource not requested",
+    );
+    let not_granted =
+        authorize_resources(&fx, &client, "openid write:orders", &[BILLING, ORDERS], &[]).await;
+    assert_redirected(
+        not_granted,
+        AuthorizeErrorCode::InvalidScope,
+        WEB_URI,
+        "scope defined but not granted",
+    );
+}
+
+#[tokio::test]
+async fn the_userinfo_endpoint_is_a_resource_of_openid_requests() {
+    let fx = fixture().await;
+    let request = authorize_resources(&fx, &fx.web, "openid read:orders", &[USERINFO, ORDERS], &[])
+        .await
+        .unwrap();
+    assert_eq!(indicators(&request), [USERINFO, ORDERS]);
+    assert_eq!(
+        request.resources[0].resource.id,
+        crate::userinfo::USERINFO_RESOURCE_ID
+    );
+    // Another issuer's UserInfo endpoint is just an unknown resource.
+    let foreign = authorize_resources(
+        &fx,
+        &fx.web,
+        "openid",
+        &["https://other.example/oauth2/userinfo"],
+        &[],
+    )
+    .await;
+    assert_redirected(
+        foreign,
+        AuthorizeErrorCode::InvalidTarget,
+        WEB_URI,
+        "foreign",
+    );
+}
+
+#[tokio::test]
+async fn only_the_builtin_cli_may_request_the_management_api_without_a_grant() {
+    let fx = fixture().await;
+    let cli = gatehouse_core::CLI_CLIENT_ID;
+    let loopback = [("redirect_uri", "http://127.0.0.1:49152/callback")];
+    let request = authorize_resources(
+        &fx,
+        cli,
+        "openid offline_access all",
+        &[USERINFO, MANAGEMENT],
+        &loopback,
+    )
+    .await
+    .unwrap();
+    assert_eq!(indicators(&request), [USERINFO, MANAGEMENT]);
+    assert_eq!(
+        request.resources[1].resource.id,
+        gatehouse_core::MANAGEMENT_RESOURCE_ID
+    );
+    assert!(request.has_scope("all"));
+    // The Management API scope needs the Management API among the resources.
+    let scope_alone = authorize_resources(&fx, cli, "openid all", &[USERINFO], &loopback).await;
+    assert_redirected(
+        scope_alone,
+        AuthorizeErrorCode::InvalidScope,
+        "http://127.0.0.1:49152/callback",
+        "all without the Management API",
+    );
+    // Any other native app without a grant: refused, resource and scope alike.
+    let native_uri = [("redirect_uri", "http://127.0.0.1:49152/cb")];
+    let other = authorize_resources(&fx, &fx.native, "openid", &[MANAGEMENT], &native_uri).await;
+    assert_redirected(
+        other,
+        AuthorizeErrorCode::InvalidTarget,
+        "http://127.0.0.1:49152/cb",
+        "another native app",
+    );
 }

@@ -15,11 +15,11 @@ mod verification;
 
 pub use verification::{DEVICE_CSRF_PURPOSE, DeviceFailure, DeviceRequestView};
 
-use crate::authorize::{check_requested_scopes, find_requested_resource};
+use crate::authorize::{check_requested_scopes, distinct, find_requested_resources};
 use crate::params::{Params, split_scope};
 use crate::{Engine, ErrorCode, OAuthError, TenantContext};
 use gatehouse_core::device::{USER_CODE_ALPHABET, USER_CODE_LEN, display_user_code};
-use gatehouse_core::{Application, DeviceAuthorization, DeviceStatus};
+use gatehouse_core::{ApiResource, Application, DeviceAuthorization, DeviceStatus};
 use gatehouse_crypto::{random_code, random_token, sha256};
 use gatehouse_store::StoreError;
 use gatehouse_types::oauth::DeviceAuthorizationResponse;
@@ -57,7 +57,7 @@ pub(crate) fn check_device_client(client: &Application) -> Result<(), OAuthError
 
 impl Engine {
     /// Handles a device authorization request of an authenticated client (§3.1): checks the
-    /// scopes and resource as the authorization endpoint would, stores a pending request and
+    /// scopes and resources as the authorization endpoint would, stores a pending request and
     /// answers with the codes.
     pub async fn handle_device_authorization(
         &self,
@@ -68,9 +68,12 @@ impl Engine {
     ) -> Result<DeviceAuthorizationResponse, OAuthError> {
         check_device_client(client)?;
         let scopes = split_scope(params.get("scope"));
-        let resource =
-            find_requested_resource(self, tenant, params.get("resource"), client).await?;
-        check_requested_scopes(&scopes, client, resource.as_ref().map(|r| &r.resource))?;
+        let openid = scopes.iter().any(|s| s == "openid");
+        // RFC 8707 §2: `resource` may be repeated; repeats count once, in first-seen order.
+        let indicators = distinct(params.get_all("resource"));
+        let resources = find_requested_resources(self, tenant, &indicators, client, openid).await?;
+        let definitions: Vec<&ApiResource> = resources.iter().map(|r| &r.resource).collect();
+        check_requested_scopes(&scopes, client, &definitions)?;
         let now = self.now();
         // A user code collision (34 bits) is rare; draw again a few times rather than fail.
         for _ in 0..3 {
@@ -81,7 +84,7 @@ impl Engine {
                 user_code: user_code.clone(),
                 client_id: client.id.clone(),
                 scopes: scopes.clone(),
-                resource: resource.as_ref().map(|r| r.indicator.clone()),
+                resources: indicators.clone(),
                 ip: ip.map(str::to_owned),
                 created_at: now,
                 expires_at: now.saturating_add(DEVICE_CODE_TTL),

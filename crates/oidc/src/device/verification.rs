@@ -23,8 +23,9 @@ pub struct DeviceRequestView {
     pub client_name: String,
     /// Requested scopes.
     pub scopes: Vec<String>,
-    /// The API resource requested, by name.
-    pub resource: Option<String>,
+    /// The API resources the person would grant, by name, in request order (those they may
+    /// not use are left out).
+    pub resources: Vec<String>,
     /// When the device asked, seconds since the epoch.
     pub requested_at: i64,
     /// From which IP address.
@@ -150,18 +151,22 @@ impl Engine {
             .find_application(tenant.id(), &request.client_id)
             .await?
             .ok_or(DeviceFailure::UnknownCode)?;
-        let resource = match request.resource.as_deref() {
-            Some(indicator) => self
-                .find_resource_by_indicator(tenant, indicator)
-                .await?
-                .map(|r| r.name),
-            None => None,
+        let requested = self
+            .stored_grant_resources(tenant, &request.resources, &request.scopes)
+            .await?;
+        let (resources, scopes) = match self
+            .permitted_for_person(tenant, &user.id, &requested, &request.scopes)
+            .await?
+        {
+            Some(permitted) => (permitted.resources, permitted.scopes),
+            // Nothing would be granted; approving refuses it (D-07). Show what was asked.
+            None => (requested, request.scopes),
         };
         Ok(DeviceRequestView {
             user_code: display_user_code(&request.user_code),
             client_name: client.name,
-            scopes: request.scopes,
-            resource,
+            scopes,
+            resources: resources.into_iter().map(|r| r.resource.name).collect(),
             requested_at: request.created_at,
             ip: request.ip,
         })
@@ -181,13 +186,18 @@ impl Engine {
             .find_pending_device(tenant, browser, &user, typed)
             .await?;
         let now = self.now();
-        if allow && let Some(indicator) = request.resource.as_deref() {
+        if allow && !request.resources.is_empty() {
             // D-07: what the person may not obtain themselves, they cannot approve either.
-            let resource = self.find_resource_by_indicator(tenant, indicator).await?;
-            let permitted = match &resource {
-                Some(resource) => self.may_access_resource(tenant, &user.id, resource).await?,
-                None => false,
-            };
+            // Resources they may not use are left out (again when the device polls); when
+            // every one is, the request is denied.
+            let requested = self
+                .stored_grant_resources(tenant, &request.resources, &request.scopes)
+                .await?;
+            let permitted = !requested.is_empty()
+                && self
+                    .permitted_for_person(tenant, &user.id, &requested, &request.scopes)
+                    .await?
+                    .is_some();
             if !permitted {
                 self.store
                     .decide_device_authorization(tenant.id(), &request.user_code, None, now)

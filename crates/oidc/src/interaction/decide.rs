@@ -30,14 +30,25 @@ pub enum AuthorizeOutcome {
     },
 }
 
+/// The signed-in person and the request as they may be granted it: resources they may not
+/// use left out, with the scopes only those define (RFC 8707 grants, R3).
+pub(super) struct Granted {
+    /// The session.
+    pub session: Session,
+    /// Its person.
+    pub user: User,
+    /// The request, narrowed to what the person may be granted.
+    pub request: AuthorizationRequest,
+}
+
 /// What the request needs.
 pub(super) enum Decision {
-    /// Nothing more: issue the code for this session.
-    Ready(Box<(Session, User)>),
+    /// Nothing more: issue the code for this session and the narrowed request.
+    Ready(Box<Granted>),
     /// A sign-in (none, stale or refused session).
     Login,
-    /// Consent for a third-party client, from the signed-in user.
-    Consent(Box<(Session, User)>),
+    /// Consent for a third-party client, from the signed-in user, for the narrowed request.
+    Consent(Box<Granted>),
     /// The signed-in user may not have what the request asks for.
     Denied(&'static str),
 }
@@ -80,8 +91,12 @@ impl Engine {
         let decision = self.decide(tenant, &request, session, None, false).await?;
         let no_prompt = request.prompt.contains(Prompt::None);
         match decision {
-            Decision::Ready(found) => {
-                let (session, user) = *found;
+            Decision::Ready(granted) => {
+                let Granted {
+                    session,
+                    user,
+                    request,
+                } = *granted;
                 let response = self
                     .respond_with_code(tenant, &request, &user, &session)
                     .await?;
@@ -125,19 +140,43 @@ impl Engine {
         if !login_satisfied(request, &session, since, self.now()) {
             return Ok(Decision::Login);
         }
-        if let Some(requested) = &request.resource
-            && !self
-                .may_access_resource(tenant, &user.id, &requested.resource)
-                .await?
-        {
+        let Some(request) = self.narrow_for_person(tenant, request, &user).await? else {
             return Ok(Decision::Denied(
                 "this account may not use the requested API",
             ));
+        };
+        let granted = Box::new(Granted {
+            session,
+            user,
+            request,
+        });
+        if !consented_now
+            && self
+                .needs_consent(tenant, &granted.request, &granted.user)
+                .await?
+        {
+            return Ok(Decision::Consent(granted));
         }
-        if !consented_now && self.needs_consent(tenant, request, &user).await? {
-            return Ok(Decision::Consent(Box::new((session, user))));
-        }
-        Ok(Decision::Ready(Box::new((session, user))))
+        Ok(Decision::Ready(granted))
+    }
+
+    /// The request as this person may be granted it: resources they may not use (the
+    /// Management API unless they are an active administrator) are left out with the scopes
+    /// only those define. `None` when every requested resource was left out.
+    pub(super) async fn narrow_for_person(
+        &self,
+        tenant: &TenantContext,
+        request: &AuthorizationRequest,
+        user: &User,
+    ) -> Result<Option<AuthorizationRequest>, OAuthError> {
+        let permitted = self
+            .permitted_for_person(tenant, &user.id, &request.resources, &request.scopes)
+            .await?;
+        Ok(permitted.map(|permitted| AuthorizationRequest {
+            resources: permitted.resources,
+            scopes: permitted.scopes,
+            ..request.clone()
+        }))
     }
 
     /// First-party applications never ask; third-party ones ask for anything not yet granted,
@@ -158,8 +197,8 @@ impl Engine {
             .store
             .find_consent(tenant.id(), &user.id, &request.client.id)
             .await?;
-        let resource = request.resource.as_ref().map(|r| r.indicator.as_str());
-        Ok(!consent.is_some_and(|c| c.covers(&request.scopes, resource)))
+        let resources = request.resource_indicators();
+        Ok(!consent.is_some_and(|c| c.covers(&request.scopes, &resources)))
     }
 
     /// Issues a code and builds the success response.

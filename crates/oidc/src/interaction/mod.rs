@@ -8,6 +8,8 @@
 //!        │ valid
 //!        v
 //!    decide(request, session) ──login needed──> prompt=none? login_required : Interact(sign-in)
+//!        │  (signed in: resources the person may not use are left out of the request,
+//!        │   with the scopes only they define; every one left out ──> access_denied)
 //!        │                    ──consent needed─> prompt=none? consent_required : Interact(consent)
 //!        v ready
 //!    code issued ──> redirect / form_post to the client

@@ -3,12 +3,12 @@
 //! else, and either answers the client (consuming the interaction once), sends the browser
 //! on to the next page, or shows the same page again with a message.
 
-use super::decide::{Decision, login_satisfied};
+use super::decide::{Decision, Granted, login_satisfied};
 use super::{Browser, NewSessionCookie, check_csrf_token, csrf_token};
 use crate::authorize::{AuthorizationRequest, AuthorizationResponse, AuthorizeError, Prompt};
 use crate::authorize::{authorization_response, error_response};
 use crate::management::ManagementError;
-use crate::params::parse_form;
+use crate::params::{REPEATABLE_AUTHORIZATION_PARAMS, parse_form_repeating};
 use crate::throttle::ThrottleError;
 use crate::{Engine, OAuthError, TenantContext};
 use gatehouse_core::throttle::ThrottleKind;
@@ -69,8 +69,8 @@ pub struct InteractionPage {
     pub ui_locales: Option<String>,
     /// Scopes requested (for consent).
     pub scopes: Vec<String>,
-    /// API resource requested: (name, indicator).
-    pub resource: Option<(String, String)>,
+    /// API resources requested, in request order: (name, indicator).
+    pub resources: Vec<(String, String)>,
     /// The signed-in user, on the consent page.
     pub user_display: Option<String>,
     /// Value to pre-fill in the identifier field (`login_hint`, or what was typed).
@@ -198,6 +198,15 @@ fn host_of(uri: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The names and indicators of a request's resources, in request order.
+fn resource_names(request: &AuthorizationRequest) -> Vec<(String, String)> {
+    request
+        .resources
+        .iter()
+        .map(|r| (r.resource.name.clone(), r.indicator.clone()))
+        .collect()
+}
+
 fn display_name(user: &User) -> String {
     user.name
         .clone()
@@ -226,7 +235,10 @@ impl Engine {
         if !bound {
             return Err(PageFailure::Expired);
         }
-        let params = parse_form(interaction.params.as_bytes())?;
+        let params = parse_form_repeating(
+            interaction.params.as_bytes(),
+            REPEATABLE_AUTHORIZATION_PARAMS,
+        )?;
         let request = self
             .handle_authorization_request(tenant, &params)
             .await
@@ -264,13 +276,16 @@ impl Engine {
         let loaded = self.load_interaction(tenant, id, browser).await?;
         let session = self.find_browser_session(tenant, browser).await?;
         let since = Some(loaded.interaction.created_at);
-        if let Decision::Consent(found) = self
+        if let Decision::Consent(granted) = self
             .decide(tenant, &loaded.request, session, since, false)
             .await?
         {
-            let (_, user) = *found;
+            let Granted { user, request, .. } = *granted;
             let mut page = self.page(&loaded, browser, Screen::Consent);
             page.user_display = Some(display_name(&user));
+            // P-29: the consent page shows what the person would grant.
+            page.scopes = request.scopes.clone();
+            page.resources = resource_names(&request);
             return Ok(page);
         }
         let screen = requested
@@ -295,10 +310,7 @@ impl Engine {
             third_party: request.client.third_party,
             ui_locales: request.ui_locales.clone(),
             scopes: request.scopes.clone(),
-            resource: request
-                .resource
-                .as_ref()
-                .map(|r| (r.resource.name.clone(), r.indicator.clone())),
+            resources: resource_names(request),
             user_display: None,
             identifier: request.login_hint.clone(),
             email: None,
@@ -531,13 +543,30 @@ impl Engine {
             // The session ended meanwhile: sign in again.
             return outcome(InteractionNext::Continue(loaded.interaction.id));
         };
-        if let Err(error) = self.record_consent(tenant, &loaded.request, &user).await {
+        // The consent recorded is for what the person may be granted (R3); the code is
+        // issued for the same narrowed request by `finish`.
+        let request = match self.narrow_for_person(tenant, &loaded.request, &user).await {
+            Ok(Some(request)) => request,
+            Ok(None) => {
+                return outcome(
+                    self.finish_with_error(
+                        tenant,
+                        &loaded,
+                        "access_denied",
+                        "this account may not use the requested API",
+                    )
+                    .await,
+                );
+            }
+            Err(error) => return PageFailure::Unavailable(error).into(),
+        };
+        if let Err(error) = self.record_consent(tenant, &request, &user).await {
             return PageFailure::Unavailable(error).into();
         }
         outcome(self.finish(tenant, &loaded, session, user, true).await)
     }
 
-    /// Adds the request's scopes and resource to the user's consent for the client.
+    /// Adds the request's scopes and resources to the user's consent for the client.
     async fn record_consent(
         &self,
         tenant: &TenantContext,
@@ -557,8 +586,7 @@ impl Engine {
                 created_at: now,
                 updated_at: now,
             });
-        let resource = request.resource.as_ref().map(|r| r.indicator.as_str());
-        consent.extend(&request.scopes, resource);
+        consent.extend(&request.scopes, &request.resource_indicators());
         consent.updated_at = now;
         Ok(self.store.upsert_consent(tenant.id(), &consent).await?)
     }
@@ -596,8 +624,12 @@ impl Engine {
             Ok(decision) => decision,
             Err(error) => return InteractionNext::Failed(PageFailure::Unavailable(error)),
         };
-        let (session, user) = match decision {
-            Decision::Ready(found) => *found,
+        let Granted {
+            session,
+            user,
+            request,
+        } = match decision {
+            Decision::Ready(granted) => *granted,
             Decision::Denied(reason) => {
                 return self
                     .finish_with_error(tenant, loaded, "access_denied", reason)
@@ -612,7 +644,7 @@ impl Engine {
             Err(failure) => return InteractionNext::Failed(failure),
         }
         let code = self
-            .issue_authorization_code(tenant, &loaded.request, &user, &session)
+            .issue_authorization_code(tenant, &request, &user, &session)
             .await;
         match code {
             Ok(code) => InteractionNext::Respond(authorization_response(
@@ -653,9 +685,12 @@ fn default_screen(loaded: &Loaded) -> Screen {
     if loaded.request.prompt.contains(Prompt::Create) {
         return Screen::SignUp;
     }
-    let first = parse_form(loaded.interaction.params.as_bytes())
-        .ok()
-        .and_then(|p| p.get("first_screen").map(str::to_owned));
+    let first = parse_form_repeating(
+        loaded.interaction.params.as_bytes(),
+        REPEATABLE_AUTHORIZATION_PARAMS,
+    )
+    .ok()
+    .and_then(|p| p.get("first_screen").map(str::to_owned));
     match first.as_deref() {
         Some("register") => Screen::SignUp,
         _ => Screen::SignIn,

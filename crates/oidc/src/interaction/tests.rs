@@ -341,3 +341,5 @@ async fn an_interaction_is_finished_only_by_the_browser_that_started_it() {
         .await;
     assert_eq!(expired.unwrap_err(), PageFailure::Expired);
 }
+
+mod resources;

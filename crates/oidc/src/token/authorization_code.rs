@@ -4,8 +4,10 @@
 //!
 //! ```text
 //!  request --check_code_request (code, verifier syntax)--> consume_code (atomic)
-//!    Consumed ----> check_client -> check_redirect_uri -> check_pkce -> check_user -> tokens
-//!                   any failure: invalid_grant, the code stays burnt, nothing revoked
+//!    Consumed ----> check_client -> check_redirect_uri -> check_pkce -> check_user
+//!                   -> pick the resource (RFC 8707 §2.2: one of the grant's, else invalid_target)
+//!                   -> tokens
+//!                   any failure: the code stays burnt, nothing revoked
 //!    AlreadyConsumed{grant_id} --same client and verifier as the first redemption?
 //!                   yes: revoke the grant and its refresh family (P-08), invalid_grant
 //!                   no:  invalid_grant, nothing revoked (no denial of service)
@@ -161,7 +163,7 @@ impl Engine {
                 String::new()
             },
             scopes: request.scopes.clone(),
-            resource: request.resource.as_ref().map(|r| r.indicator.clone()),
+            resources: request.resource_indicators(),
             nonce: request.nonce.clone(),
             code_challenge: request.code_challenge.clone(),
             auth_time: session.auth_time,
@@ -220,7 +222,8 @@ impl Engine {
             grant_id: &code.grant_id,
             user: &user,
             scopes: &code.scopes,
-            resource: code.resource.as_deref(),
+            resources: &code.resources,
+            requested_resource: params.get("resource"),
             nonce: code.nonce.as_deref(),
             session_id: Some(&code.session_id),
             auth_time: code.auth_time,

@@ -80,12 +80,37 @@ impl Engine {
             .await?
             .filter(|user| !user.disabled)
             .ok_or_else(|| invalid_grant("the person is gone or disabled"))?;
+        // The person approved what they may be granted: resources they may not use are left
+        // out here (checked again now, with the scopes only those define), and when every
+        // requested one is, nothing is issued (D-07).
+        let requested = self
+            .stored_grant_resources(tenant, &request.resources, &request.scopes)
+            .await?;
+        let all_gone = requested.is_empty() && !request.resources.is_empty();
+        let permitted = if all_gone {
+            None
+        } else {
+            self.permitted_for_person(tenant, &user.id, &requested, &request.scopes)
+                .await?
+        };
+        let permitted = permitted.ok_or_else(|| {
+            OAuthError::new(
+                ErrorCode::AccessDenied,
+                "this account may not use the requested API",
+            )
+        })?;
+        let resources: Vec<String> = permitted
+            .resources
+            .iter()
+            .map(|r| r.indicator.clone())
+            .collect();
         let grant_id = uuid::Uuid::now_v7().simple().to_string();
         let authorization = UserAuthorization {
             grant_id: &grant_id,
             user: &user,
-            scopes: &request.scopes,
-            resource: request.resource.as_deref(),
+            scopes: &permitted.scopes,
+            resources: &resources,
+            requested_resource: params.get("resource"),
             nonce: None,
             session_id: Some(&approval.session_id),
             auth_time: approval.auth_time,

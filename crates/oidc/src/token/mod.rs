@@ -1,5 +1,7 @@
 //! The token endpoint (RFC 6749 §3.2): authenticate the client, then dispatch on `grant_type`
-//! to one module per grant.
+//! to one module per grant. The user grants (code, refresh token, device code) share the
+//! issuing below: the access token is for one resource of the grant, picked by the request's
+//! `resource` (see `resource_indicators`), and the refresh token keeps the whole grant.
 
 pub mod authorization_code;
 pub mod client_credentials;
@@ -13,6 +15,7 @@ use crate::access_token::NewAccessToken;
 use crate::client_auth::UnverifiedClientCredentials;
 use crate::id_token::NewIdToken;
 use crate::params::Params;
+use crate::resource_indicators::{pick_token_resource, scopes_for_resources};
 use crate::userinfo::{USERINFO_ACCESS_TOKEN_TTL, userinfo_audience};
 use crate::{Engine, ErrorCode, OAuthError, TenantContext};
 use gatehouse_types::oauth::TokenResponse;
@@ -87,9 +90,11 @@ pub(crate) struct UserGrantTokens<'a> {
     pub client_id: &'a str,
     /// The user.
     pub user_id: &'a str,
-    /// The access token's scopes.
+    /// The scopes the access token may carry (the grant's, or a subset asked for at refresh);
+    /// narrowed to the OIDC scopes and those its resource defines.
     pub scopes: &'a [String],
-    /// The access token's resource; `None` means the UserInfo endpoint.
+    /// The access token's resource, picked among the grant's; `None` means the UserInfo
+    /// endpoint.
     pub resource: Option<&'a str>,
     /// The ID token's authentication details, when `openid` is among the scopes.
     pub id_token: Option<NewIdToken<'a>>,
@@ -109,8 +114,10 @@ pub(crate) struct UserAuthorization<'a> {
     pub user: &'a gatehouse_core::user::User,
     /// Granted scopes.
     pub scopes: &'a [String],
-    /// Resource indicator, if any.
-    pub resource: Option<&'a str>,
+    /// The grant's resource indicators, in request order (RFC 8707).
+    pub resources: &'a [String],
+    /// The token request's `resource` parameter, when sent.
+    pub requested_resource: Option<&'a str>,
     /// The request's nonce (code flow only).
     pub nonce: Option<&'a str>,
     /// The browser session the person authorized in.
@@ -124,8 +131,9 @@ pub(crate) struct UserAuthorization<'a> {
 }
 
 impl Engine {
-    /// The first tokens of an authorization: an access token, an ID token with `openid`, a
-    /// refresh token (stored) with `offline_access`.
+    /// The first tokens of an authorization: an access token (for the resource the request
+    /// picks), an ID token with `openid`, a refresh token (stored, for the whole grant) with
+    /// `offline_access`.
     pub(crate) async fn issue_authorized_tokens(
         &self,
         tenant: &TenantContext,
@@ -133,6 +141,13 @@ impl Engine {
         authorization: UserAuthorization<'_>,
         now: i64,
     ) -> Result<TokenResponse, OAuthError> {
+        let userinfo = userinfo_audience(&tenant.issuer);
+        let resource = pick_token_resource(
+            authorization.resources,
+            authorization.scopes,
+            authorization.requested_resource,
+            &userinfo,
+        )?;
         let has_scope = |scope: &str| authorization.scopes.iter().any(|s| s == scope);
         let refresh_token = if has_scope("offline_access") {
             let (token, record) = refresh_token::first_refresh_token(&authorization, client, now);
@@ -160,7 +175,7 @@ impl Engine {
                 client_id: &client.id,
                 user_id: &authorization.user.id,
                 scopes: authorization.scopes,
-                resource: authorization.resource,
+                resource,
                 id_token,
                 refresh_token,
                 session_id: authorization.session_id,
@@ -177,17 +192,24 @@ impl Engine {
         grant: UserGrantTokens<'_>,
     ) -> Result<TokenResponse, OAuthError> {
         let userinfo = userinfo_audience(&tenant.issuer);
-        let (aud, ttl) = match grant.resource {
+        // An access token for one resource carries the OIDC scopes and that resource's own,
+        // never another granted resource's; a UserInfo token the OIDC scopes only.
+        let (aud, ttl, scopes) = match grant.resource {
             Some(indicator) => {
                 let resource = self
                     .find_resource_by_indicator(tenant, indicator)
                     .await?
                     .ok_or_else(|| OAuthError::new(ErrorCode::InvalidTarget, "unknown resource"))?;
-                (indicator, resource.access_token_ttl)
+                let scopes = scopes_for_resources(grant.scopes, &[&resource]);
+                (indicator, resource.access_token_ttl, scopes)
             }
-            None => (userinfo.as_str(), USERINFO_ACCESS_TOKEN_TTL),
+            None => (
+                userinfo.as_str(),
+                USERINFO_ACCESS_TOKEN_TTL,
+                scopes_for_resources(grant.scopes, &[]),
+            ),
         };
-        let scope = grant.scopes.join(" ");
+        let scope = scopes.join(" ");
         let (access_token, _) = self
             .mint_grant_access_token(
                 tenant,

@@ -4,7 +4,10 @@
 //!
 //! ```text
 //!  RT --find--> check_client -> check_scope -> check_resource -> check_grant -> check_user
-//!     --rotate_refresh_token (atomic)--> Rotated: new AT (+ ID token) + RT'
+//!     (check_resource: RFC 8707 §2.2, `resource` must be one of the grant's; see
+//!      `resource_indicators` for the choice without it)
+//!     --rotate_refresh_token (atomic)--> Rotated: new AT for the picked resource (+ ID token)
+//!                                        + RT' keeping the whole grant (all resources, scopes)
 //!                                        Reused{family}: revoke family and grant, invalid_grant
 //!                                        Expired | Revoked | NotFound: invalid_grant
 //! ```
@@ -23,6 +26,8 @@
 use super::{UserAuthorization, UserGrantTokens};
 use crate::id_token::NewIdToken;
 use crate::params::{Params, split_scope};
+use crate::resource_indicators::pick_token_resource;
+use crate::userinfo::userinfo_audience;
 use crate::{Engine, ErrorCode, OAuthError, TenantContext};
 use gatehouse_core::{Application, RefreshToken, RotateOutcome};
 use gatehouse_crypto::{random_token, sha256};
@@ -152,7 +157,7 @@ pub(crate) fn first_refresh_token(
         // Issued for offline_access: the family outlives the browser session.
         session_id: None,
         scopes: origin.scopes.to_vec(),
-        resource: origin.resource.map(str::to_owned),
+        resources: origin.resources.to_vec(),
         auth_time: origin.auth_time,
         amr: origin.amr.to_vec(),
         acr: origin.acr.map(str::to_owned),
@@ -208,21 +213,20 @@ fn check_scope(token: &RefreshToken, params: &Params) -> Result<Vec<String>, OAu
     Ok(requested)
 }
 
-/// RFC 8707 §2.2: a resource named at refresh must be one of the original grant.
+/// The resource the new access token is for (`None`: UserInfo), among the family's grant.
+/// RFC 8707 §2.2: a resource named at refresh must be one the original grant covers, else
+/// `invalid_target`; checked before rotating, so the refresh token stays usable.
 fn check_resource<'a>(
+    tenant: &TenantContext,
     token: &'a RefreshToken,
     params: &Params,
 ) -> Result<Option<&'a str>, OAuthError> {
-    match params.get("resource") {
-        None => Ok(token.resource.as_deref()),
-        Some(requested) if token.resource.as_deref() == Some(requested) => {
-            Ok(token.resource.as_deref())
-        }
-        Some(_) => Err(OAuthError::new(
-            ErrorCode::InvalidTarget,
-            "the resource is not part of the original grant",
-        )),
-    }
+    pick_token_resource(
+        &token.resources,
+        &token.scopes,
+        params.get("resource"),
+        &userinfo_audience(&tenant.issuer),
+    )
 }
 
 impl Engine {
@@ -243,7 +247,7 @@ impl Engine {
         // Checked before rotating, so a foreign client or a bad request burns nothing.
         check_client(&old, client)?;
         let scopes = check_scope(&old, params)?;
-        let resource = check_resource(&old, params)?;
+        let resource = check_resource(tenant, &old, params)?;
         // A code replay may have revoked the grant before this family's first token existed.
         if self
             .store
@@ -259,7 +263,8 @@ impl Engine {
             .filter(|user| !user.disabled)
             .ok_or_else(|| invalid_grant("the user is gone or disabled"))?;
         let now = self.now();
-        // RFC 6749 §6: the new refresh token's scope is identical to the old one's.
+        // RFC 6749 §6: the new refresh token's scope is identical to the old one's; it keeps
+        // every resource of the grant too, so a later refresh may pick any of them.
         let (token, new) = rotated_refresh_token(&old, client, now);
         match self
             .store

@@ -28,6 +28,7 @@ use gatehouse_types::management::{
 use std::sync::Arc;
 
 mod assertions;
+mod resources;
 
 const NOW: i64 = 1_700_000_000;
 const VERIFIER: &str = "dBjftJeZ4CVP-mJ92ZH1kN8ZKT4KC5tzkdBNEvhMADk";
@@ -792,7 +793,7 @@ async fn refreshed_id_tokens_keep_the_original_authentication() {
             user_id: fx.user.id.clone(),
             session_id: session_id.map(str::to_owned),
             scopes: vec!["openid".into(), "offline_access".into()],
-            resource: None,
+            resources: vec![],
             auth_time,
             amr: if auth_time > 0 {
                 vec!["pwd".into()]

@@ -234,7 +234,7 @@ pub(super) async fn submit_code(page: PageContext, body: Bytes) -> Response {
             user_code => view.user_code,
             client_name => view.client_name,
             scopes => scopes,
-            resource => view.resource,
+            resources => view.resources,
             minutes => minutes,
             ip => view.ip.unwrap_or_else(|| "?".to_owned()),
         },

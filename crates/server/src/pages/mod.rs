@@ -31,7 +31,9 @@ use gatehouse_oidc::interaction::{
     InteractionPage, NewSessionCookie, PageFailure, PageMessage, Screen, SignInForm, SignUpForm,
     csrf_token,
 };
-use gatehouse_oidc::params::{Params, parse_form};
+use gatehouse_oidc::params::{
+    Params, REPEATABLE_AUTHORIZATION_PARAMS, parse_form, parse_form_repeating,
+};
 use minijinja::context;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -225,7 +227,11 @@ impl PageContext {
             Screen::SignUp => "sign_up.html",
             Screen::Consent => "consent.html",
         };
-        let resource = page.resource.as_ref().map(|(name, _)| name.clone());
+        let resources: Vec<&str> = page
+            .resources
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
         let targets: Vec<String> = origin_of(&page.redirect_uri).into_iter().collect();
         let mut response = self.pages().render(
             status,
@@ -241,7 +247,7 @@ impl PageContext {
                 redirect_host => page.redirect_host,
                 third_party => page.third_party,
                 scopes => scopes,
-                resource => resource,
+                resources => resources,
                 user_display => page.user_display,
                 identifier => page.identifier,
                 email => page.email,
@@ -353,6 +359,11 @@ fn redirect(location: &str) -> Response {
 
 /// Parses a page form: urlencoded, UTF-8, no duplicates.
 fn page_form(headers: &HeaderMap, body: &Bytes) -> Option<Params> {
+    page_form_repeating(headers, body, &[])
+}
+
+/// Parses a page form in which the parameters named in `repeatable` may repeat.
+fn page_form_repeating(headers: &HeaderMap, body: &Bytes, repeatable: &[&str]) -> Option<Params> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -361,7 +372,7 @@ fn page_form(headers: &HeaderMap, body: &Bytes) -> Option<Params> {
     if !media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
         return None;
     }
-    parse_form(body).ok()
+    parse_form_repeating(body, repeatable).ok()
 }
 
 fn field(params: &Params, name: &str) -> String {
@@ -369,7 +380,8 @@ fn field(params: &Params, name: &str) -> String {
 }
 
 async fn authorize_get(page: PageContext, uri: axum::http::Uri) -> Response {
-    match parse_form(uri.query().unwrap_or_default().as_bytes()) {
+    let query = uri.query().unwrap_or_default().as_bytes();
+    match parse_form_repeating(query, REPEATABLE_AUTHORIZATION_PARAMS) {
         Ok(params) => authorize(page, params).await,
         Err(error) => page.error_page(
             StatusCode::BAD_REQUEST,
@@ -380,7 +392,7 @@ async fn authorize_get(page: PageContext, uri: axum::http::Uri) -> Response {
 }
 
 async fn authorize_post(page: PageContext, body: Bytes) -> Response {
-    match page_form(&page.headers, &body) {
+    match page_form_repeating(&page.headers, &body, REPEATABLE_AUTHORIZATION_PARAMS) {
         Some(params) => authorize(page, params).await,
         None => page.error_page(StatusCode::BAD_REQUEST, "error_request", None),
     }

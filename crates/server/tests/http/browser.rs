@@ -10,9 +10,9 @@ use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-const REDIRECT: &str = "http://127.0.0.1:9/cb";
+pub(crate) const REDIRECT: &str = "http://127.0.0.1:9/cb";
 const LOGOUT_REDIRECT: &str = "http://127.0.0.1:9/bye";
-const VERIFIER: &str = "dBjftJeZ4CVP-mJ92ZH1kN8ZKT4KC5tzkdBNEvhMADk";
+pub(crate) const VERIFIER: &str = "dBjftJeZ4CVP-mJ92ZH1kN8ZKT4KC5tzkdBNEvhMADk";
 pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A cookie jar and the server it talks to.
@@ -37,7 +37,7 @@ impl Reply {
     }
 
     /// The query parameters of the redirect.
-    fn redirect_params(&self) -> BTreeMap<String, String> {
+    pub(crate) fn redirect_params(&self) -> BTreeMap<String, String> {
         let location = self.location();
         let query = location.split_once('?').map(|(_, q)| q).unwrap_or_default();
         form_urlencoded::parse(query.as_bytes())
@@ -171,7 +171,7 @@ impl<'a> Browser<'a> {
     }
 
     /// Starts an authorization and follows the redirect to our page when there is one.
-    async fn authorize(&mut self, client_id: &str, extra: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn authorize(&mut self, client_id: &str, extra: &[(&str, &str)]) -> Reply {
         let reply = self
             .get(&authorize_url(self.server, client_id, extra))
             .await;
@@ -218,7 +218,10 @@ fn authorize_url(server: &TestServer, client_id: &str, extra: &[(&str, &str)]) -
         ("nonce", "n-1"),
     ];
     for (name, value) in extra {
-        params.retain(|(n, _)| n != name);
+        // RFC 8707 §2: `resource` may be sent several times; every other one replaces.
+        if *name != "resource" {
+            params.retain(|(n, _)| n != name);
+        }
         params.push((name, value));
     }
     let query = form_urlencoded::Serializer::new(String::new())

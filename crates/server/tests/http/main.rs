@@ -15,4 +15,5 @@ mod device;
 mod management;
 mod oauth;
 mod pats;
+mod resources;
 mod users;

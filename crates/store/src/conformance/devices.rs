@@ -53,7 +53,7 @@ fn device(label: &str, client_id: &str, user_code: &str, expires_at: i64) -> Dev
         user_code: user_code.to_owned(),
         client_id: client_id.to_owned(),
         scopes: vec!["openid".to_owned(), "offline_access".to_owned()],
-        resource: Some("https://api.example".to_owned()),
+        resources: vec!["https://api.example".to_owned()],
         ip: Some("203.0.113.7".to_owned()),
         created_at: NOW - 10,
         expires_at,
@@ -105,7 +105,7 @@ pub async fn device_authorization_roundtrip(store: Arc<dyn Store>) {
     let d1 = device("d-1", "app-1", "BCDFGHJK", NOW + 600);
     let d2 = DeviceAuthorization {
         scopes: vec![],
-        resource: None,
+        resources: vec![],
         ip: None,
         ..device("d-2", "app-2", "LMNPQRST", NOW + 600)
     };
@@ -428,7 +428,7 @@ pub async fn device_approved_poll_consumes_once(store: Arc<dyn Store>) {
             &got.user_code,
             &got.client_id,
             &got.scopes,
-            &got.resource,
+            &got.resources,
             &got.ip,
             got.created_at,
             got.expires_at,
@@ -438,7 +438,7 @@ pub async fn device_approved_poll_consumes_once(store: Arc<dyn Store>) {
             &d1.user_code,
             &d1.client_id,
             &d1.scopes,
-            &d1.resource,
+            &d1.resources,
             &d1.ip,
             d1.created_at,
             d1.expires_at,
@@ -716,4 +716,33 @@ pub async fn application_device_flow_roundtrip(store: Arc<dyn Store>) {
     );
     let (client, _) = store.find_client("t1", "app-2").await.unwrap().unwrap();
     assert_eq!(client, switched_off);
+}
+
+/// A request naming several resources (RFC 8707) keeps them in request order, by user code
+/// and through the approving poll.
+pub async fn device_several_resources_roundtrip(store: Arc<dyn Store>) {
+    device_fixtures(&*store, &["t1"]).await;
+    let resources = vec![
+        "https://z.example/api".to_owned(),
+        "https://a.example/api".to_owned(),
+    ];
+    let d1 = DeviceAuthorization {
+        resources: resources.clone(),
+        ..device("d-many", "app-1", "BCDFGHJK", NOW + 600)
+    };
+    store.insert_device_authorization("t1", &d1).await.unwrap();
+    assert_eq!(
+        find(&*store, "t1", "BCDFGHJK").await.map(|d| d.resources),
+        Some(resources.clone())
+    );
+    assert!(
+        store
+            .decide_device_authorization("t1", "BCDFGHJK", Some(&approval("u-1")), NOW)
+            .await
+            .unwrap()
+    );
+    let DevicePoll::Approved(got) = poll(&*store, "t1", &d1, "app-1", NOW + 5).await else {
+        panic!("expected Approved");
+    };
+    assert_eq!(got.resources, resources);
 }

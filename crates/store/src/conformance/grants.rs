@@ -67,7 +67,7 @@ fn code(label: &str, grant_id: &str, expires_at: i64) -> AuthorizationCode {
         session_id: "s-1".to_owned(),
         redirect_uri: "https://app-1.example/callback".to_owned(),
         scopes: vec!["openid".to_owned(), "offline_access".to_owned()],
-        resource: Some("https://api.example".to_owned()),
+        resources: vec!["https://api.example".to_owned()],
         nonce: Some("n-0S6_WzA2Mj".to_owned()),
         code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".to_owned(),
         auth_time: NOW - 5,
@@ -87,7 +87,7 @@ fn refresh_token(label: &str, family_id: &str, user_id: &str) -> RefreshToken {
         user_id: user_id.to_owned(),
         session_id: Some("s-1".to_owned()),
         scopes: vec!["openid".to_owned(), "offline_access".to_owned()],
-        resource: None,
+        resources: vec![],
         auth_time: NOW - 50,
         amr: vec!["pwd".to_owned(), "otp".to_owned()],
         acr: Some("urn:gatehouse:acr:mfa".to_owned()),
@@ -844,4 +844,63 @@ pub async fn refresh_token_keeps_authentication(store: Arc<dyn Store>) {
         store.find_refresh_token("t1", &hash("rt-2")).await.unwrap(),
         Some(rt2)
     );
+}
+
+/// RFC 8707 grants naming several resources: a code and a refresh token keep the whole list
+/// in request order (including a resource list of one, and none), through rotation too.
+pub async fn several_resources_roundtrip(store: Arc<dyn Store>) {
+    grant_fixtures(&*store, &["t1"]).await;
+    let resources = vec![
+        "https://b.example/api".to_owned(),
+        "https://a.example/api".to_owned(),
+        "https://id.example/oauth2/userinfo".to_owned(),
+    ];
+    let c1 = AuthorizationCode {
+        resources: resources.clone(),
+        ..code("c-many", "g-many", NOW + 60)
+    };
+    let c2 = AuthorizationCode {
+        resources: vec![],
+        ..code("c-none", "g-none", NOW + 60)
+    };
+    for c in [&c1, &c2] {
+        store.insert_code("t1", c).await.unwrap();
+    }
+    for c in [&c1, &c2] {
+        let CodeConsumption::Consumed(got) =
+            store.consume_code("t1", &c.code_hash, NOW).await.unwrap()
+        else {
+            panic!("expected Consumed");
+        };
+        assert_eq!(got.resources, c.resources);
+    }
+    let rt1 = RefreshToken {
+        resources: resources.clone(),
+        ..refresh_token("rt-many-1", "g-many", "u-1")
+    };
+    store.insert_refresh_token("t1", &rt1).await.unwrap();
+    let found = store
+        .find_refresh_token("t1", &hash("rt-many-1"))
+        .await
+        .unwrap()
+        .map(|t| t.resources);
+    assert_eq!(found, Some(resources.clone()));
+    let rt2 = RefreshToken {
+        resources: resources.clone(),
+        ..refresh_token("rt-many-2", "g-many", "u-1")
+    };
+    let RotateOutcome::Rotated(old) = store
+        .rotate_refresh_token("t1", &hash("rt-many-1"), &rt2, NOW)
+        .await
+        .unwrap()
+    else {
+        panic!("expected Rotated");
+    };
+    assert_eq!(old.resources, resources);
+    let found = store
+        .find_refresh_token("t1", &hash("rt-many-2"))
+        .await
+        .unwrap()
+        .map(|t| t.resources);
+    assert_eq!(found, Some(resources));
 }

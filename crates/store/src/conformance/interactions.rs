@@ -74,7 +74,7 @@ fn refresh_token(label: &str, family_id: &str, client_id: &str, user_id: &str) -
         user_id: user_id.to_owned(),
         session_id: None,
         scopes: vec!["openid".to_owned(), "offline_access".to_owned()],
-        resource: None,
+        resources: vec![],
         auth_time: NOW - 50,
         amr: vec!["pwd".to_owned()],
         acr: None,

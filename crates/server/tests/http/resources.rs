@@ -475,3 +475,77 @@ async fn third_party_consent_covers_every_resource() {
     let page = asked.expect("billing was not consented to");
     assert!(page.body.contains("Billing API"));
 }
+
+/// RFC 7009 §2: a refresh token is revocable. Revoking it ends its family (the next refresh
+/// fails) and its grant (access tokens issued from it stop working, §2.1); another client
+/// cannot revoke it.
+#[tokio::test]
+async fn revoking_a_refresh_token_ends_its_family_and_grant() {
+    let server = TestServer::start().await;
+    let app = two_api_app(&server, false).await;
+    let other = two_api_app(&server, false).await;
+    let client = Some((app.0.as_str(), app.1.as_str()));
+    user(&server, "rita").await;
+    let mut browser = Browser::new(&server);
+    let extra = [
+        ("scope", "openid offline_access read:orders"),
+        ("resource", ORDERS),
+    ];
+    let (code, _) = code_after_sign_in(&mut browser, &app.0, "rita", &extra).await;
+    let (status, tokens) = token(
+        &server,
+        client,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", REDIRECT),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    let rt = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (status, plain) = refresh(&server, client, None, &rt, None).await;
+    assert_eq!(status, 200, "{plain}");
+    let rt = plain["refresh_token"].as_str().unwrap().to_owned();
+    let access = plain["access_token"].as_str().unwrap().to_owned();
+
+    let revoke = |by: (String, String), token: String| {
+        let server = &server;
+        async move {
+            server
+                .post_form(
+                    &server.url("/oauth2/revoke"),
+                    Some((by.0.as_str(), by.1.as_str())),
+                    &[
+                        ("token", token.as_str()),
+                        ("token_type_hint", "refresh_token"),
+                    ],
+                )
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    // Another client: refused, and the token keeps working.
+    assert_eq!(revoke(other.clone(), rt.clone()).await, 400);
+    let (status, still) = refresh(&server, client, None, &rt, None).await;
+    assert_eq!(status, 200, "{still}");
+    let rt = still["refresh_token"].as_str().unwrap().to_owned();
+
+    // Its client: revoked. The next refresh fails and the grant's access token is dead.
+    assert_eq!(revoke(app.clone(), rt.clone()).await, 200);
+    let (status, refused) = refresh(&server, client, None, &rt, None).await;
+    assert_eq!(
+        (status, refused["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let (status, _) = userinfo(&server, &access).await;
+    assert_eq!(
+        status, 401,
+        "an access token of the revoked grant still works"
+    );
+    // Revoking again, or an unknown token, is still 200 (§2.2).
+    assert_eq!(revoke(app.clone(), rt).await, 200);
+    assert_eq!(revoke(app, "not-a-token".to_owned()).await, 200);
+}

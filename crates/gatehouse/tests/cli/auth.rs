@@ -392,3 +392,169 @@ async fn a_person_logs_in_with_a_personal_access_token() {
         text(&expired)
     );
 }
+
+/// A private D-Bus session bus with GNOME Keyring's Secret Service on it (unlocked), both
+/// killed when dropped: the keychain a Linux desktop has.
+struct SecretService {
+    bus: std::process::Child,
+    keyring: std::process::Child,
+    address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        let _ = self.keyring.kill();
+        let _ = self.keyring.wait();
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+impl SecretService {
+    fn start() -> Self {
+        for tool in ["dbus-daemon", "dbus-send", "gnome-keyring-daemon"] {
+            let found = Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .output()
+                .is_ok_and(|o| o.status.success());
+            assert!(
+                found,
+                "{tool} is needed for the keychain test (scripts/test installs Debian's dbus and gnome-keyring)"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(bus.stdout.take().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        let address = line.trim().to_owned();
+        assert!(address.starts_with("unix:"), "dbus-daemon printed {line:?}");
+        let runtime = dir.path().join("run");
+        std::fs::create_dir(&runtime).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--foreground", "--unlock", "--components=secrets"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("HOME", dir.path())
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The keyring's password, then end of input.
+        keyring.stdin.take().unwrap().write_all(b"test").unwrap();
+        let service = Self {
+            bus,
+            keyring,
+            address,
+            _dir: dir,
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let owned = Command::new("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/org/freedesktop/DBus",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .env("DBUS_SESSION_BUS_ADDRESS", &service.address)
+                .output()
+                .unwrap();
+            if String::from_utf8_lossy(&owned.stdout).contains("boolean true") {
+                return service;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the Secret Service never appeared on the bus"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_go_to_the_secret_service_when_one_answers() {
+    let keychain = SecretService::start();
+    let backend = Backend::new().await;
+    let client = backend.create_management_client();
+    let server = start(&backend, &ServeOptions::default()).await;
+    let home = Home::new(&backend);
+    let base = server.base.as_str();
+    let bus = [("DBUS_SESSION_BUS_ADDRESS", keychain.address.as_str())];
+
+    let mut env = bus.to_vec();
+    env.push(("GATEHOUSE_CLIENT_SECRET", &client.secret));
+    let login = home.run(
+        &backend,
+        &["auth", "login", "--server", base, "--client-id", &client.id],
+        &env,
+        "",
+    );
+    assert!(login.status.success(), "{:?}", text(&login));
+    assert!(
+        text(&login).1.contains("the system keychain"),
+        "{:?}",
+        text(&login)
+    );
+    // No secret on disk: only the index, which holds none.
+    assert!(home.credentials_files().is_empty());
+    let index = std::fs::read_to_string(home.config.join("logins.json")).unwrap();
+    assert!(!index.contains(&client.secret));
+
+    let status = home.run(&backend, &["auth", "status", "--json"], &bus, "");
+    assert!(status.status.success(), "{:?}", text(&status));
+    let report: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(report["storage"], "keychain");
+    assert_eq!(report["credentials_file"], Value::Null);
+
+    // The token is read back from the keychain.
+    let token = home.run(&backend, &["auth", "token"], &bus, "");
+    assert!(token.status.success(), "{:?}", text(&token));
+    let jwt = text(&token).0.trim().to_owned();
+    assert_eq!(
+        bearer_status(&server, "/api/applications", &jwt).await,
+        StatusCode::OK
+    );
+
+    // Without the keychain (another session), the stored login cannot be read: a clear error.
+    let elsewhere = home.run(
+        &backend,
+        &["auth", "token"],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+        "",
+    );
+    assert!(!elsewhere.status.success());
+    assert!(
+        text(&elsewhere).1.contains("keychain"),
+        "{:?}",
+        text(&elsewhere)
+    );
+
+    let logout = home.run(&backend, &["auth", "logout"], &bus, "");
+    assert!(logout.status.success(), "{:?}", text(&logout));
+    assert_eq!(
+        home.run(&backend, &["auth", "status"], &bus, "")
+            .status
+            .code(),
+        Some(4)
+    );
+}

@@ -149,16 +149,31 @@ describe('gatehouse auth (CLI + Chromium)', () => {
     }
     assert.equal(mode(st.json.credentials_file), 0o600);
 
+    // Two commands renewing at once: one refreshes under the lock, the other uses its result;
+    // neither presents a used refresh token (which would revoke the whole login).
+    const current = JSON.parse(readFileSync(st.json.credentials_file, 'utf8'));
+    current.tokens.expires_at = 1;
+    writeFileSync(st.json.credentials_file, JSON.stringify(current), { mode: 0o600 });
+    const both = await Promise.all([run(home, ['auth', 'token']), run(home, ['auth', 'token'])]);
+    for (const one of both) assert.equal(one.code, 0, one.stderr);
+    assert.equal(both[0].stdout, both[1].stdout, 'the second command did not reuse the renewed token');
+    const later = JSON.parse(readFileSync(st.json.credentials_file, 'utf8'));
+    later.tokens.expires_at = 1;
+    writeFileSync(st.json.credentials_file, JSON.stringify(later), { mode: 0o600 });
+    const third = await run(home, ['auth', 'token']);
+    assert.equal(third.code, 0, `the login did not survive concurrent renewals: ${third.stderr}`);
+    const survivor = JSON.parse(readFileSync(st.json.credentials_file, 'utf8'));
+
     // A revoked refresh token: the clear re-login message, exit code 4.
     const meta = await (await fetch(`${issuer}/.well-known/openid-configuration`)).json();
     const revoke = await fetch(meta.revocation_endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: rotated.tokens.refresh_token, token_type_hint: 'refresh_token', client_id: 'gatehouse-cli' }),
+      body: new URLSearchParams({ token: survivor.tokens.refresh_token, token_type_hint: 'refresh_token', client_id: 'gatehouse-cli' }),
     });
     assert.equal(revoke.status, 200);
-    rotated.tokens.expires_at = 1;
-    writeFileSync(st.json.credentials_file, JSON.stringify(rotated), { mode: 0o600 });
+    survivor.tokens.expires_at = 1;
+    writeFileSync(st.json.credentials_file, JSON.stringify(survivor), { mode: 0o600 });
     const expired = await run(home, ['auth', 'token']);
     assert.equal(expired.code, 4);
     assert.equal(expired.stdout, '');

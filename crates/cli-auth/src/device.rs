@@ -125,3 +125,138 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use crate::oauth::Metadata;
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use hyper::Response;
+    use hyper_util::rt::TokioIo;
+    use std::sync::{Arc, Mutex};
+    use url::Url;
+
+    /// A token endpoint answering `answers` in turn, recording when each poll came.
+    async fn token_endpoint(answers: Vec<(u16, &'static str)>) -> (Url, Arc<Mutex<Vec<Instant>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}/token", listener.local_addr().unwrap())).unwrap();
+        let polls = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&polls);
+        let answers = Arc::new(Mutex::new(answers.into_iter()));
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (seen, answers) = (Arc::clone(&seen), Arc::clone(&answers));
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |_request| {
+                        seen.lock().unwrap().push(Instant::now());
+                        let (status, body) = answers.lock().unwrap().next().unwrap();
+                        let mut response = Response::new(Full::new(Bytes::from(body)));
+                        *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                        async move { Ok::<_, std::convert::Infallible>(response) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        (url, polls)
+    }
+
+    fn provider(token_endpoint: Url) -> Provider {
+        Provider {
+            metadata: Metadata {
+                issuer: "http://127.0.0.1".to_owned(),
+                authorization_endpoint: None,
+                token_endpoint,
+                device_authorization_endpoint: None,
+                revocation_endpoint: None,
+                userinfo_endpoint: None,
+                authorization_response_iss_parameter_supported: false,
+                code_challenge_methods_supported: vec![],
+            },
+        }
+    }
+
+    fn code(interval: u64, expires_in: u64) -> DeviceCode {
+        DeviceCode {
+            user_code: "BCDF-GHJK".to_owned(),
+            verification_uri: "http://127.0.0.1/device".to_owned(),
+            verification_uri_complete: None,
+            expires_in,
+            interval,
+            device_code: Secret::new("dc"),
+        }
+    }
+
+    const PENDING: (u16, &str) = (400, r#"{"error":"authorization_pending"}"#);
+    const SLOW_DOWN: (u16, &str) = (400, r#"{"error":"slow_down"}"#);
+
+    #[tokio::test]
+    async fn polls_at_the_interval_and_slows_down_by_five_seconds() {
+        let (url, polls) = token_endpoint(vec![
+            PENDING,
+            SLOW_DOWN,
+            (
+                200,
+                r#"{"access_token":"at","token_type":"Bearer","expires_in":60}"#,
+            ),
+        ])
+        .await;
+        let client = Client::new(false).unwrap();
+        let auth = ClientAuth::None {
+            client_id: "cli".to_owned(),
+        };
+        let started = Instant::now();
+        let tokens = client
+            .poll_device_authorization(&provider(url), &auth, &code(1, 60))
+            .await
+            .unwrap();
+        assert_eq!(tokens.access_token.expose(), "at");
+        let polls = polls.lock().unwrap().clone();
+        assert_eq!(polls.len(), 3);
+        // The first poll waits one interval; after slow_down the interval is 1 + 5 s.
+        assert!(polls[0] - started >= Duration::from_millis(950));
+        assert!(polls[1] - polls[0] >= Duration::from_millis(950));
+        assert!(
+            polls[2] - polls[1] >= Duration::from_millis(5950),
+            "{:?}",
+            polls[2] - polls[1]
+        );
+    }
+
+    #[tokio::test]
+    async fn denial_and_expiry_end_the_polling() {
+        let client = Client::new(false).unwrap();
+        let auth = ClientAuth::None {
+            client_id: "cli".to_owned(),
+        };
+        let (url, _) = token_endpoint(vec![(400, r#"{"error":"access_denied"}"#)]).await;
+        let denied = client
+            .poll_device_authorization(&provider(url), &auth, &code(1, 60))
+            .await;
+        assert!(matches!(denied, Err(Error::Denied)));
+        let (url, _) = token_endpoint(vec![(400, r#"{"error":"expired_token"}"#)]).await;
+        let expired = client
+            .poll_device_authorization(&provider(url), &auth, &code(1, 60))
+            .await;
+        assert!(matches!(expired, Err(Error::DeviceCodeExpired)));
+        // Past expires_in, the client stops by itself.
+        let (url, polls) = token_endpoint(vec![PENDING, PENDING, PENDING]).await;
+        let late = client
+            .poll_device_authorization(&provider(url), &auth, &code(1, 2))
+            .await;
+        assert!(matches!(late, Err(Error::DeviceCodeExpired)));
+        assert!(polls.lock().unwrap().len() <= 2);
+    }
+}

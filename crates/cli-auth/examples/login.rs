@@ -76,8 +76,11 @@ async fn run(args: Vec<String>) -> Result<(), Error> {
         Some("logout") => {
             let session = Session::open(&client, &store, None).await?;
             let server = session.login().server.clone();
-            let revoked = session.logout().await?;
-            eprintln!("Logged out of {server} (revoked at the server: {revoked}).");
+            let outcome = session.logout().await?;
+            eprintln!(
+                "Logged out of {server} (revoked at the server: {}).",
+                outcome == gatehouse_cli_auth::Logout::Revoked
+            );
         }
         _ => eprintln!("usage: login|status|token|logout (see the source for flags)"),
     }

@@ -14,6 +14,15 @@ pub struct NoBrowser(pub String);
 /// How long the system opener may take to hand the URL over.
 const OPENER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Whether a browser can be opened here at all: `$BROWSER` is set, or the system has an
+/// opener and (on Linux and the BSDs) a display.
+pub fn usable() -> Result<(), NoBrowser> {
+    if std::env::var_os("BROWSER").is_some_and(|value| !value.is_empty()) {
+        return Ok(());
+    }
+    system_opener().map(drop)
+}
+
 /// Opens `url`, or says why it could not.
 pub async fn open(url: &str) -> Result<(), NoBrowser> {
     if let Some(program) = std::env::var_os("BROWSER").filter(|value| !value.is_empty()) {

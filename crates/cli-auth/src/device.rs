@@ -17,6 +17,12 @@ use std::time::{Duration, Instant};
 /// The grant type of the token request (RFC 8628 §3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// The longest device code lifetime believed (seconds).
+const MAX_EXPIRES_IN: u64 = 86_400;
+
+/// The longest wait between polls (seconds).
+const MAX_INTERVAL: u64 = 300;
+
 /// A device authorization in progress (RFC 8628 §3.2).
 #[derive(Debug, Clone)]
 pub struct DeviceCode {
@@ -69,12 +75,16 @@ impl Client {
             Error::Unexpected("the device authorization endpoint answered without codes".into())
         })?;
         Ok(DeviceCode {
-            user_code: parsed.user_code,
-            verification_uri: parsed.verification_uri,
-            verification_uri_complete: parsed.verification_uri_complete,
-            expires_in: parsed.expires_in,
+            user_code: crate::clean(&parsed.user_code),
+            verification_uri: crate::clean(&parsed.verification_uri),
+            verification_uri_complete: parsed
+                .verification_uri_complete
+                .as_deref()
+                .map(crate::clean),
+            // Bounded: a day at most, polls between 1 s and 5 minutes apart.
+            expires_in: parsed.expires_in.min(MAX_EXPIRES_IN),
             // §3.2: 5 seconds when the server does not say.
-            interval: parsed.interval.unwrap_or(5).max(1),
+            interval: parsed.interval.unwrap_or(5).clamp(1, MAX_INTERVAL),
             device_code: Secret::new(parsed.device_code),
         })
     }
@@ -86,20 +96,33 @@ impl Client {
         client: &ClientAuth,
         device: &DeviceCode,
     ) -> Result<TokenSet, Error> {
-        let deadline = Instant::now() + Duration::from_secs(device.expires_in);
-        let mut interval = device.interval;
+        let started = Instant::now();
+        let lifetime = Duration::from_secs(device.expires_in.min(MAX_EXPIRES_IN));
+        let mut interval = device.interval.clamp(1, MAX_INTERVAL);
+        // Extra wait after network or server errors (§3.5: back off), doubled each time.
+        let mut backoff = 0u64;
         loop {
-            tokio::time::sleep(Duration::from_secs(interval)).await;
-            if Instant::now() >= deadline {
+            tokio::time::sleep(Duration::from_secs(interval.saturating_add(backoff))).await;
+            if started.elapsed() >= lifetime {
                 return Err(Error::DeviceCodeExpired);
             }
             let form = [
                 ("grant_type", DEVICE_CODE_GRANT),
                 ("device_code", device.device_code.expose()),
             ];
-            let (status, body) = self
+            let (status, body) = match self
                 .post_form(&provider.metadata.token_endpoint, client, &form)
-                .await?;
+                .await
+            {
+                Ok(answer) if answer.0 < 500 => answer,
+                // Unreachable or failing server: try again later, more slowly.
+                Ok(_) | Err(Error::Http(_)) => {
+                    backoff = backoff.saturating_mul(2).clamp(interval, MAX_INTERVAL);
+                    continue;
+                }
+                Err(other) => return Err(other),
+            };
+            backoff = 0;
             match parse_token_response(status, &body) {
                 Ok(tokens) => return Ok(tokens),
                 Err(Error::OAuth {
@@ -109,7 +132,7 @@ impl Client {
                 }) => match error.as_str() {
                     "authorization_pending" => {}
                     // RFC 8628 §3.5: slow down by 5 seconds, for this and later requests.
-                    "slow_down" => interval += 5,
+                    "slow_down" => interval = interval.saturating_add(5).min(MAX_INTERVAL),
                     "access_denied" => return Err(Error::Denied),
                     "expired_token" => return Err(Error::DeviceCodeExpired),
                     _ => {

@@ -46,8 +46,18 @@ pub use login::{
 pub use loopback::{Callback, LoopbackServer};
 pub use oauth::{Client, ClientAuth, Metadata, Provider, TokenSet};
 pub use secret::Secret;
-pub use session::Session;
+pub use session::{Logout, Session};
 pub use store::{LockGuard, Login, LoginMethod, Secrets, Storage, Store, default_dir};
+
+/// Text from a server or a browser, made safe to print on a terminal: control characters
+/// (escape sequences could rewrite what the person sees) become U+FFFD, and it is cut to
+/// 300 characters.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .take(300)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
 
 /// What can go wrong. Messages never contain a token or secret.
 #[derive(Debug, thiserror::Error)]

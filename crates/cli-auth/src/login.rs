@@ -72,8 +72,10 @@ impl LoginOptions {
 
 /// How a login talks to the person (a CLI prints to stderr; stdout stays for output).
 pub trait Ui: Sync {
-    /// The authorization URL, and whether a browser was opened with it.
-    fn authorization_url(&self, url: &str, opened: bool);
+    /// The authorization URL, shown before the browser is asked to open it.
+    fn authorization_url(&self, url: &str);
+    /// Whether the browser could be opened with it (`None`: it was; else why not).
+    fn browser_opened(&self, outcome: Option<&str>);
     /// No browser could be opened; the device flow follows.
     fn browser_unavailable(&self, why: &str);
     /// The device flow's code and where to enter it.
@@ -85,13 +87,18 @@ pub trait Ui: Sync {
 pub struct StderrUi;
 
 impl Ui for StderrUi {
-    fn authorization_url(&self, url: &str, opened: bool) {
-        if opened {
-            eprintln!("Opened your browser to sign in. If it did not open, visit:\n\n  {url}\n");
-        } else {
-            eprintln!("Open this URL in a browser on this machine to sign in:\n\n  {url}\n");
+    fn authorization_url(&self, url: &str) {
+        eprintln!("To sign in, open this URL in a browser on this machine:\n\n  {url}\n");
+    }
+
+    fn browser_opened(&self, outcome: Option<&str>) {
+        match outcome {
+            None => eprintln!("Opened your browser. Waiting for the sign-in to complete..."),
+            Some(why) => eprintln!(
+                "Could not open a browser ({}). Waiting for the sign-in to complete...",
+                crate::clean(why)
+            ),
         }
-        eprintln!("Waiting for the sign-in to complete...");
     }
 
     fn browser_unavailable(&self, why: &str) {
@@ -193,13 +200,20 @@ async fn browser_login(
         &state,
         &pkce,
     );
+    // Where no browser can be opened at all (no display), fall back before showing a URL
+    // nobody can use.
+    if may_fall_back && let Err(crate::browser::NoBrowser(why)) = crate::browser::usable() {
+        ui.browser_unavailable(&why);
+        return Ok(None);
+    }
+    ui.authorization_url(url.as_str());
     match crate::browser::open(url.as_str()).await {
-        Ok(()) => ui.authorization_url(url.as_str(), true),
+        Ok(()) => ui.browser_opened(None),
         Err(crate::browser::NoBrowser(why)) if may_fall_back => {
             ui.browser_unavailable(&why);
             return Ok(None);
         }
-        Err(_) => ui.authorization_url(url.as_str(), false),
+        Err(crate::browser::NoBrowser(why)) => ui.browser_opened(Some(&why)),
     }
     let callback = server
         .wait(
@@ -286,7 +300,10 @@ async fn identify(
     let name = text("preferred_username")
         .or_else(|| text("email"))
         .or_else(|| text("name"));
-    (text("sub"), name)
+    (
+        text("sub").map(|s| crate::clean(&s)),
+        name.map(|n| crate::clean(&n)),
+    )
 }
 
 /// Logs in with a personal access token (read by the caller from stdin): it is checked by

@@ -37,6 +37,9 @@ pub struct LoopbackServer {
     path: String,
 }
 
+/// Connections served at once.
+const MAX_CONNECTIONS: usize = 16;
+
 /// How long one connection may take to send its request.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -90,6 +93,8 @@ impl LoopbackServer {
             done: AtomicBool::new(false),
             outcome: tx,
         });
+        // A local process opening many idle connections must not starve the real callback.
+        let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         loop {
@@ -100,14 +105,23 @@ impl LoopbackServer {
                     return outcome.unwrap_or(Err(Error::TimedOut));
                 }
                 accepted = self.listener.accept() => {
-                    let Ok((stream, peer)) = accepted else { continue };
+                    let Ok((stream, peer)) = accepted else {
+                        // Out of file descriptors, say: do not spin.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    };
                     // Defence in depth: only the loopback interface is bound, but never
                     // talk to anything else.
                     if !peer.ip().is_loopback() {
                         continue;
                     }
+                    let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                        // Too many at once: drop this one (a browser retries).
+                        continue;
+                    };
                     let context = Arc::clone(&context);
                     tokio::spawn(async move {
+                        let _slot = slot;
                         let service = hyper::service::service_fn(move |request| {
                             let response = context.handle(&request);
                             async move { Ok::<_, Infallible>(response) }
@@ -183,7 +197,8 @@ impl Context {
         }
         // RFC 9207 §2.4: a response from another issuer (mix-up) is refused.
         match get("iss") {
-            Some(iss) if iss.trim_end_matches('/') != self.issuer.trim_end_matches('/') => {
+            // Exactly the issuer of the discovery document.
+            Some(iss) if iss != self.issuer => {
                 return self.finish(Err(Error::Callback(
                     "the response came from another issuer (iss mismatch)".to_owned(),
                 )));
@@ -197,8 +212,8 @@ impl Context {
         }
         if let Some(error) = get("error") {
             return self.finish(Err(Error::Authorization {
-                error: error.to_owned(),
-                description: get("error_description").map(str::to_owned),
+                error: crate::clean(error),
+                description: get("error_description").map(crate::clean),
             }));
         }
         match get("code") {

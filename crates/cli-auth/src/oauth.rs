@@ -86,6 +86,9 @@ struct TokenResponse {
     scope: Option<String>,
 }
 
+/// Seconds a token without `expires_in` is assumed to live.
+const DEFAULT_LIFETIME: u64 = 300;
+
 /// An RFC 6749 §5.2 error answer.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ErrorResponse {
@@ -177,6 +180,7 @@ impl ClientAuth {
 pub struct Client {
     http: reqwest::Client,
     debug: bool,
+    allow_http: bool,
 }
 
 impl Client {
@@ -190,7 +194,11 @@ impl Client {
             .user_agent(concat!("gatehouse-cli-auth/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(Error::Http)?;
-        Ok(Self { http, debug })
+        Ok(Self {
+            http,
+            debug,
+            allow_http: false,
+        })
     }
 
     /// Whether requests are traced.
@@ -205,33 +213,33 @@ impl Client {
     }
 
     /// Finds a provider by its issuer (`https://id.example.com`, or with a path for
-    /// multi-tenant servers). Checks that the document names the same issuer (OpenID Connect
-    /// Discovery §4.3, RFC 8414 §3.3) so a document cannot redirect tokens elsewhere.
+    /// multi-tenant servers). The document must name exactly that issuer (OpenID Connect
+    /// Discovery §4.3, RFC 8414 §3.3; a trailing slash typed or not is the only leeway) so a
+    /// document cannot send tokens elsewhere, and every endpoint must be https, or http on
+    /// this machine only (unless [`Client::allow_http`]).
     pub async fn discover(&self, issuer: &str) -> Result<Provider, Error> {
-        let issuer = issuer.trim_end_matches('/');
-        let base =
-            Url::parse(issuer).map_err(|_| Error::Discovery(format!("{issuer} is not a URL")))?;
-        if !matches!(base.scheme(), "https" | "http") {
-            return Err(Error::Discovery(format!("{issuer} is not an http(s) URL")));
-        }
-        let url = format!("{issuer}/.well-known/openid-configuration");
+        let typed = issuer.trim().trim_end_matches('/');
+        let base = Url::parse(typed)
+            .map_err(|_| Error::Discovery(format!("{} is not a URL", crate::clean(typed))))?;
+        self.check_scheme(&base, "the server")?;
+        let url = format!("{typed}/.well-known/openid-configuration");
         self.trace(&format!("GET {url}"));
         let response = self.http.get(&url).send().await.map_err(Error::Http)?;
         let status = response.status();
         self.trace(&format!("  -> {status}"));
         if !status.is_success() {
             return Err(Error::Discovery(format!(
-                "{url} answered {status}; is {issuer} an OpenID provider?"
+                "{url} answered {status}; is {typed} an OpenID provider?"
             )));
         }
         let metadata: Metadata = response
             .json()
             .await
             .map_err(|_| Error::Discovery(format!("{url} did not return provider metadata")))?;
-        if metadata.issuer.trim_end_matches('/') != issuer {
+        if metadata.issuer != typed && metadata.issuer != format!("{typed}/") {
             return Err(Error::Discovery(format!(
-                "the provider at {issuer} says its issuer is {}; refusing to use it",
-                metadata.issuer
+                "the provider at {typed} says its issuer is {}; refusing to use it",
+                crate::clean(&metadata.issuer)
             )));
         }
         if !metadata.code_challenge_methods_supported.is_empty()
@@ -244,7 +252,53 @@ impl Client {
                 "the provider does not support PKCE with S256".to_owned(),
             ));
         }
+        for (name, endpoint) in [
+            (
+                "authorization endpoint",
+                metadata.authorization_endpoint.as_ref(),
+            ),
+            ("token endpoint", Some(&metadata.token_endpoint)),
+            (
+                "device authorization endpoint",
+                metadata.device_authorization_endpoint.as_ref(),
+            ),
+            ("revocation endpoint", metadata.revocation_endpoint.as_ref()),
+            ("userinfo endpoint", metadata.userinfo_endpoint.as_ref()),
+        ] {
+            if let Some(endpoint) = endpoint {
+                self.check_scheme(endpoint, name)?;
+            }
+        }
         Ok(Provider { metadata })
+    }
+
+    /// Only https (or http to this machine): a code, token or secret never crosses a network
+    /// in clear text, and the browser is never handed a `file:` or custom-scheme URL.
+    fn check_scheme(&self, url: &Url, what: &str) -> Result<(), Error> {
+        let loopback = match url.host() {
+            Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if loopback || self.allow_http => Ok(()),
+            "http" => Err(Error::Discovery(format!(
+                "{what} {} is plain http: refusing to send credentials over it (allow it explicitly only on a trusted network)",
+                crate::clean(url.as_str())
+            ))),
+            _ => Err(Error::Discovery(format!(
+                "{what} {} is not an http(s) URL",
+                crate::clean(url.as_str())
+            ))),
+        }
+    }
+
+    /// Allows plain http to other machines (a lab network); https is required otherwise.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
     }
 
     /// POSTs a form to an endpoint of the provider with the client's authentication; the raw
@@ -446,9 +500,9 @@ pub(crate) fn parse_token_response(status: u16, body: &str) -> Result<TokenSet, 
         access_token: Secret::new(parsed.access_token),
         refresh_token: parsed.refresh_token.map(Secret::new),
         id_token: parsed.id_token.map(Secret::new),
-        expires_at: parsed
-            .expires_in
-            .map(|seconds| now_secs().saturating_add(seconds)),
+        // Without expires_in (RFC 6749 §5.1 only RECOMMENDS it), assume a short life so the
+        // token is renewed rather than used forever.
+        expires_at: Some(now_secs().saturating_add(parsed.expires_in.unwrap_or(DEFAULT_LIFETIME))),
         scope: parsed.scope,
     })
 }
@@ -458,8 +512,8 @@ pub(crate) fn oauth_error(status: u16, body: &str) -> Error {
     match serde_json::from_str::<ErrorResponse>(body) {
         Ok(error) => Error::OAuth {
             status,
-            error: error.error,
-            description: error.error_description,
+            error: crate::clean(&error.error),
+            description: error.error_description.as_deref().map(crate::clean),
         },
         Err(_) => Error::Unexpected(format!("the server answered {status}")),
     }
@@ -495,8 +549,48 @@ mod tests {
         assert!(!redact_json("access_token=abc").contains("abc"));
     }
 
+    #[tokio::test]
+    async fn plain_http_is_only_for_this_machine() {
+        let client = Client::new(false).unwrap();
+        for (server, says) in [
+            ("http://id.example.invalid", "plain http"),
+            ("file:///etc/passwd", "not an http(s) URL"),
+            ("javascript:alert(1)", "not"),
+        ] {
+            match client.discover(server).await {
+                Err(Error::Discovery(message)) => assert!(message.contains(says), "{message}"),
+                other => panic!("{server}: {other:?}"),
+            }
+        }
+        // Allowed explicitly, the request is attempted (and fails to connect here).
+        let lab = Client::new(false).unwrap().allow_http(true);
+        assert!(matches!(
+            lab.discover("http://id.example.invalid").await,
+            Err(Error::Http(_))
+        ));
+    }
+
+    #[test]
+    fn server_text_cannot_drive_the_terminal() {
+        let error = oauth_error(
+            400,
+            r#"{"error":"invalid_grant\u001b[2J","error_description":"x\u001b]0;pwned\u0007"}"#,
+        );
+        let shown = error.to_string();
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(shown.contains("invalid_grant"));
+        assert_eq!(crate::clean(&"a".repeat(500)).len(), 300);
+    }
+
     #[test]
     fn token_answers_and_errors_are_parsed() {
+        // No expires_in: assumed to live five minutes, not forever.
+        let Ok(bare) = parse_token_response(200, r#"{"access_token":"a","token_type":"Bearer"}"#)
+        else {
+            unreachable!("a valid answer")
+        };
+        assert!(bare.is_fresh(Duration::from_secs(200)));
+        assert!(!bare.is_fresh(Duration::from_secs(400)));
         let tokens = parse_token_response(
             200,
             r#"{"access_token":"a","token_type":"bearer","expires_in":60,"refresh_token":"r"}"#,

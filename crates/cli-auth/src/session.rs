@@ -78,7 +78,12 @@ impl<'a> Session<'a> {
         force: bool,
     ) -> Result<Secret, Error> {
         let _guard = self.store.lock().await?;
-        // Under the lock: another process may have renewed (and rotated) since we looked.
+        // Under the lock: another process may have renewed (and rotated), logged in again or
+        // logged out since we looked.
+        self.login = self
+            .store
+            .login(Some(&self.login.server))?
+            .ok_or(Error::NotLoggedIn)?;
         let mut secrets = self.store.secrets(&self.login).await?;
         let cached = match resource {
             None => secrets.tokens.as_ref(),
@@ -154,36 +159,60 @@ impl<'a> Session<'a> {
     }
 
     /// Logs out: revokes the refresh token (and cached access tokens) at the server, then
-    /// deletes every local copy. Local copies are deleted even when the server cannot be
-    /// reached; the answer says whether the server revoked.
-    pub async fn logout(self) -> Result<bool, Error> {
-        let guard = self.store.lock().await?;
-        let secrets = self.store.secrets(&self.login).await.unwrap_or_default();
-        let auth = self.client_auth(&secrets).await.ok();
-        let mut revoked = true;
-        if let Some(auth) = auth {
-            let own = secrets.tokens.iter();
-            let mut targets: Vec<(&Secret, &str)> = Vec::new();
-            for tokens in own {
-                if let Some(refresh) = &tokens.refresh_token {
-                    targets.push((refresh, "refresh_token"));
-                }
-                targets.push((&tokens.access_token, "access_token"));
+    /// deletes every local copy, even when the server could not revoke.
+    pub async fn logout(self) -> Result<Logout, Error> {
+        let _guard = self.store.lock().await?;
+        let Some(login) = self.store.login(Some(&self.login.server))? else {
+            return Err(Error::NotLoggedIn);
+        };
+        let outcome = match self.store.secrets(&login).await {
+            Ok(secrets) => self.revoke_all(&login, &secrets).await,
+            Err(_) => Logout::Failed("the stored credentials could not be read".to_owned()),
+        };
+        self.store.remove_locked(&login.server).await?;
+        Ok(outcome)
+    }
+
+    async fn revoke_all(&self, login: &Login, secrets: &Secrets) -> Logout {
+        let Ok(auth) = self.client_auth(secrets).await else {
+            return Logout::Failed("the client credentials are missing".to_owned());
+        };
+        let mut targets: Vec<(&Secret, &str)> = Vec::new();
+        if let Some(tokens) = &secrets.tokens {
+            if let Some(refresh) = &tokens.refresh_token {
+                targets.push((refresh, "refresh_token"));
             }
-            for tokens in secrets.resource_tokens.values() {
-                targets.push((&tokens.access_token, "access_token"));
-            }
-            for (token, hint) in targets {
-                match self.client.revoke(&self.provider, &auth, token, hint).await {
-                    Ok(()) | Err(Error::Unsupported(_)) => {}
-                    Err(_) => revoked = false,
-                }
+            targets.push((&tokens.access_token, "access_token"));
+        }
+        for tokens in secrets.resource_tokens.values() {
+            targets.push((&tokens.access_token, "access_token"));
+        }
+        for (token, hint) in targets {
+            match self.client.revoke(&self.provider, &auth, token, hint).await {
+                Ok(()) => {}
+                Err(Error::Unsupported(_)) => return Logout::NotRevocable,
+                Err(error) => return Logout::Failed(error.to_string()),
             }
         }
-        drop(guard);
-        self.store.remove(&self.login.server).await?;
-        Ok(revoked)
+        if login.method == LoginMethod::Token {
+            return Logout::TokenStaysValid;
+        }
+        Logout::Revoked
     }
+}
+
+/// What logging out did at the server (the local copies are always deleted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Logout {
+    /// Every token was revoked.
+    Revoked,
+    /// The access tokens were revoked; the personal access token of the login stays valid
+    /// (it was made by the person, who revokes it in their account).
+    TokenStaysValid,
+    /// The server has no revocation endpoint: the tokens stay valid until they expire.
+    NotRevocable,
+    /// Revocation failed (the reason); the tokens may stay valid until they expire.
+    Failed(String),
 }
 
 fn expired_on_invalid_subject(error: Error) -> Error {

@@ -103,8 +103,12 @@ struct Index {
     logins: Vec<Login>,
 }
 
-/// How long a keychain call may take (a locked keychain may prompt; a missing D-Bus may hang).
+/// How long a keychain call may take before the file is used instead (a missing D-Bus
+/// service may hang).
 const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long reading a stored login may take: a locked keychain may ask the person to unlock it.
+const KEYCHAIN_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The credential store of one application.
 #[derive(Debug, Clone)]
@@ -188,8 +192,14 @@ impl Store {
     }
 
     /// Saves a login and its secrets (in the keychain if one answers, else in a 0600 file),
-    /// makes it the default, and returns it with `storage` set.
-    pub async fn save(&self, mut login: Login, secrets: &Secrets) -> Result<Login, Error> {
+    /// makes it the default, and returns it with `storage` set. Takes the store's lock, so a
+    /// command renewing the previous login of the same server cannot overwrite it.
+    pub async fn save(&self, login: Login, secrets: &Secrets) -> Result<Login, Error> {
+        let _guard = self.lock().await?;
+        self.save_locked(login, secrets).await
+    }
+
+    async fn save_locked(&self, mut login: Login, secrets: &Secrets) -> Result<Login, Error> {
         let previous = self.login(Some(&login.server))?;
         login.storage = if self.use_keychain && self.keychain_set(&login.server, secrets).await {
             Storage::Keychain
@@ -229,24 +239,35 @@ impl Store {
             .map_err(|_| Error::Storage("the stored credentials are corrupt".to_owned()))
     }
 
-    /// Replaces a login's secrets where they are (after a refresh rotated the refresh token).
+    /// Replaces a login's secrets where they are (after a refresh rotated the refresh token);
+    /// the caller holds the lock. Should the keychain fail now, the secrets go to the 0600
+    /// file instead (and the index says so): a rotated refresh token is never dropped, since
+    /// presenting the old one again would end the login.
     pub async fn update_secrets(&self, login: &Login, secrets: &Secrets) -> Result<(), Error> {
-        match login.storage {
-            Storage::Keychain => {
-                if self.keychain_set(&login.server, secrets).await {
-                    Ok(())
-                } else {
-                    Err(Error::Storage(
-                        "the keychain refused to store the renewed credentials".to_owned(),
-                    ))
-                }
-            }
-            Storage::File => self.file_set(&login.server, secrets),
+        if login.storage == Storage::Keychain && self.keychain_set(&login.server, secrets).await {
+            return Ok(());
         }
+        self.file_set(&login.server, secrets)?;
+        if login.storage == Storage::Keychain {
+            let mut index = self.read_index()?;
+            for entry in index.logins.iter_mut().filter(|l| l.server == login.server) {
+                entry.storage = Storage::File;
+            }
+            self.write_index(&index)?;
+            // A late keychain write must not leave an older copy behind.
+            self.keychain_delete(&login.server).await;
+        }
+        Ok(())
     }
 
     /// Forgets a login: its secrets wherever they are, and its entry.
     pub async fn remove(&self, server: &str) -> Result<(), Error> {
+        let _guard = self.lock().await?;
+        self.remove_locked(server).await
+    }
+
+    /// [`Store::remove`] for a caller that holds the lock.
+    pub async fn remove_locked(&self, server: &str) -> Result<(), Error> {
         self.keychain_delete(server).await;
         self.file_delete(server)?;
         let mut index = self.read_index()?;
@@ -264,7 +285,10 @@ impl Store {
         let path = self.dir.join(".lock");
         let file = tokio::task::spawn_blocking(move || -> Result<File, std::io::Error> {
             let file = private_options().read(true).write(true).open(&path)?;
-            file.lock()?;
+            if file.try_lock().is_err() {
+                eprintln!("Waiting for another command using the same credentials...");
+                file.lock()?;
+            }
             Ok(file)
         })
         .await
@@ -300,7 +324,10 @@ impl Store {
     }
 
     async fn keychain_get(&self, server: &str) -> Result<Vec<u8>, Error> {
-        match self.keychain(server, |entry| entry.get_password()).await {
+        match self
+            .keychain_with(server, KEYCHAIN_READ_TIMEOUT, |entry| entry.get_password())
+            .await
+        {
             Some(value) => Ok(value.into_bytes()),
             None => Err(Error::Storage(
                 "the credentials are in the keychain, which does not answer or no longer has them"
@@ -322,6 +349,15 @@ impl Store {
         server: &str,
         call: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
     ) -> Option<T> {
+        self.keychain_with(server, KEYCHAIN_TIMEOUT, call).await
+    }
+
+    async fn keychain_with<T: Send + 'static>(
+        &self,
+        server: &str,
+        limit: Duration,
+        call: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
+    ) -> Option<T> {
         if !self.use_keychain {
             return None;
         }
@@ -330,11 +366,7 @@ impl Store {
             let entry = keyring::Entry::new(&service, &user).ok()?;
             call(&entry).ok()
         });
-        tokio::time::timeout(KEYCHAIN_TIMEOUT, task)
-            .await
-            .ok()?
-            .ok()
-            .flatten()
+        tokio::time::timeout(limit, task).await.ok()?.ok().flatten()
     }
 }
 
@@ -354,7 +386,11 @@ fn private_options() -> OpenOptions {
 
 /// Creates `dir` (0700) or tightens an existing one to 0700.
 fn private_dir(dir: &Path) -> Result<(), Error> {
-    std::fs::create_dir_all(dir).map_err(Error::Io)?;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(Error::Io)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

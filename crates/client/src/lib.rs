@@ -123,6 +123,7 @@ pub struct Client {
     http: reqwest::Client,
     server: Url,
     token: BearerToken,
+    debug: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -189,7 +190,16 @@ impl Client {
             http,
             server: parse_server(server)?,
             token,
+            debug: false,
         })
+    }
+
+    /// With `on`, every request is traced on stderr: method, URL and status, the
+    /// Authorization header redacted, no bodies (they may hold secrets, such as a new
+    /// application's client secret).
+    pub fn with_debug(mut self, on: bool) -> Self {
+        self.debug = on;
+        self
     }
 
     /// The server (tenant issuer) this client talks to.
@@ -215,6 +225,9 @@ impl Client {
         url: Url,
         body: Option<Vec<u8>>,
     ) -> Result<(StatusCode, Vec<u8>), ClientError> {
+        if self.debug {
+            eprintln!("[debug] {method} {url} (Authorization: Bearer [redacted])");
+        }
         let mut request = self
             .http
             .request(method, url)
@@ -230,6 +243,9 @@ impl Client {
         }
         let mut response = request.send().await.map_err(ClientError::Transport)?;
         let status = response.status();
+        if self.debug {
+            eprintln!("[debug]   -> {status}");
+        }
         let header = |name| {
             response
                 .headers()

@@ -6,7 +6,7 @@ use crate::credentials::{
 };
 use clap::{Args, Subcommand};
 use gatehouse_cli_auth::{
-    Client, Login, LoginMethod, LoginOptions, Method, Secret, Session, StderrUi, Storage, Store,
+    Login, LoginMethod, LoginOptions, Logout, Method, Secret, Session, StderrUi, Storage, Store,
 };
 use serde_json::json;
 use std::io::{BufRead, IsTerminal};
@@ -49,21 +49,18 @@ pub struct LoginArgs {
     /// Read a personal access token from standard input.
     #[arg(long, conflicts_with_all = ["client_id", "client_secret"])]
     pub with_token: bool,
-    /// Client ID: with --client-secret, log a machine in (client credentials); alone, the
-    /// public native application to log in with [default: gatehouse-cli].
+    /// Client ID: with a client secret (--client-secret or GATEHOUSE_CLIENT_SECRET), log a
+    /// machine in (client credentials); without one, the public native application to log
+    /// in with [default: gatehouse-cli].
     #[arg(long)]
     pub client_id: Option<String>,
-    /// Client secret for --client-id (prefer the environment variable).
-    #[arg(
-        long,
-        env = "GATEHOUSE_CLIENT_SECRET",
-        hide_env_values = true,
-        requires = "client_id"
-    )]
+    /// Client secret for --client-id. Prefer GATEHOUSE_CLIENT_SECRET, which keeps it out of
+    /// shell history and `ps` (read only together with --client-id).
+    #[arg(long, requires = "client_id")]
     pub client_secret: Option<String>,
-    /// With --client-secret: the API resource the machine's credentials are checked against
+    /// For a machine login: the API resource the credentials are checked against
     /// [default: the Management API, `<server>/api`].
-    #[arg(long, requires = "client_secret")]
+    #[arg(long, requires = "client_id")]
     pub resource: Option<String>,
     /// Seconds to wait for the sign-in in the browser or the code's approval.
     #[arg(long, default_value_t = 300)]
@@ -129,8 +126,18 @@ async fn login(args: LoginArgs) -> Result<(), Failure> {
         Some(server) => normalise_server(server),
         None => credentials::server(&store, None)?,
     };
-    let client = Client::new(args.client.debug)?;
+    let client = credentials::http_client(args.client.debug)?;
     let provider = client.discover(&server).await?;
+    // The variable is read only for a machine login, so an exported secret never turns a
+    // person's login into one.
+    let client_secret = args
+        .client_id
+        .as_ref()
+        .and(args.client_secret.clone().or_else(|| {
+            std::env::var("GATEHOUSE_CLIENT_SECRET")
+                .ok()
+                .filter(|s| !s.is_empty())
+        }));
     let saved = if args.with_token {
         let token = read_stdin_line()?;
         if token.is_empty() {
@@ -144,8 +151,8 @@ async fn login(args: LoginArgs) -> Result<(), Failure> {
             Secret::new(token),
         )
         .await
-        .map_err(|error| Failure::new(format!("the token was refused: {error}")))?
-    } else if let (Some(client_id), Some(secret)) = (&args.client_id, &args.client_secret) {
+        .map_err(|error| refused("the token", error))?
+    } else if let (Some(client_id), Some(secret)) = (&args.client_id, &client_secret) {
         let resource = args
             .resource
             .clone()
@@ -159,7 +166,7 @@ async fn login(args: LoginArgs) -> Result<(), Failure> {
             Some(&resource),
         )
         .await
-        .map_err(|error| Failure::new(format!("the client credentials were refused: {error}")))?
+        .map_err(|error| refused("the client credentials", error))?
     } else {
         let client_id = args.client_id.as_deref().unwrap_or(CLI_CLIENT_ID);
         let mut options = LoginOptions::new(client_id, "openid profile email offline_access");
@@ -204,6 +211,16 @@ async fn login(args: LoginArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A failed credential check: "refused" only when the server said so.
+fn refused(what: &str, error: gatehouse_cli_auth::Error) -> Failure {
+    match error {
+        gatehouse_cli_auth::Error::OAuth { .. } => {
+            Failure::new(format!("{what} was refused: {error}"))
+        }
+        other => Failure::from(other),
+    }
+}
+
 fn read_stdin_line() -> Result<String, Failure> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -219,7 +236,7 @@ fn read_stdin_line() -> Result<String, Failure> {
 
 async fn status(args: StatusArgs) -> Result<(), Failure> {
     let store = store()?;
-    let client = Client::new(args.client.debug)?;
+    let client = credentials::http_client(args.client.debug)?;
     if env_token().is_some() {
         let report = json!({
             "logged_in": true,
@@ -298,6 +315,10 @@ async fn status(args: StatusArgs) -> Result<(), Failure> {
     }
     match valid {
         Ok(()) => Ok(()),
+        Err(gatehouse_cli_auth::Error::Unauthorized) => Err(Failure {
+            message: String::new(),
+            code: credentials::EXIT_NOT_LOGGED_IN,
+        }),
         Err(error) => Err(Failure {
             message: String::new(),
             code: Failure::from(error).code,
@@ -307,7 +328,7 @@ async fn status(args: StatusArgs) -> Result<(), Failure> {
 
 async fn token(args: TokenArgs) -> Result<(), Failure> {
     let store = store()?;
-    let client = Client::new(args.client.debug)?;
+    let client = credentials::http_client(args.client.debug)?;
     let (_, token) = access_token(
         &client,
         &store,
@@ -323,23 +344,30 @@ async fn token(args: TokenArgs) -> Result<(), Failure> {
 
 async fn logout(args: LogoutArgs) -> Result<(), Failure> {
     let store = store()?;
-    let client = Client::new(args.client.debug)?;
+    let client = credentials::http_client(args.client.debug)?;
     let server = args.client.server.as_deref().map(normalise_server);
     let Some(login) = store.login(server.as_deref())? else {
         return Err(Failure::not_logged_in("Not logged in; nothing to do."));
     };
-    let revoked = match Session::open(&client, &store, Some(&login.server)).await {
+    let outcome = match Session::open(&client, &store, Some(&login.server)).await {
         Ok(session) => session.logout().await?,
-        Err(_) => {
+        Err(error) => {
             // The server is unreachable: still delete the local copies.
             store.remove(&login.server).await?;
-            false
+            Logout::Failed(error.to_string())
         }
     };
-    if !revoked {
-        eprintln!(
-            "Warning: the server could not revoke the login; the local credentials are deleted anyway."
-        );
+    match outcome {
+        Logout::Revoked => {}
+        Logout::TokenStaysValid => eprintln!(
+            "Note: the personal access token itself stays valid; revoke it in your account if you no longer need it."
+        ),
+        Logout::NotRevocable => eprintln!(
+            "Warning: the server cannot revoke tokens; they stay valid until they expire. The local credentials are deleted."
+        ),
+        Logout::Failed(why) => eprintln!(
+            "Warning: the server could not revoke the login ({why}); the local credentials are deleted anyway."
+        ),
     }
     eprintln!("Logged out of {}.", login.server);
     Ok(())

@@ -72,6 +72,13 @@ pub fn store() -> Result<Store, Failure> {
     Store::open(&config_dir()?, KEYCHAIN_SERVICE, use_keychain).map_err(Failure::from)
 }
 
+/// The HTTP client of the client commands: https only, or http to this machine, unless
+/// `GATEHOUSE_ALLOW_HTTP=1` (a trusted lab network); `--debug` traces requests.
+pub fn http_client(debug: bool) -> Result<Client, Failure> {
+    let allow_http = std::env::var("GATEHOUSE_ALLOW_HTTP").is_ok_and(|v| v == "1");
+    Ok(Client::new(debug)?.allow_http(allow_http))
+}
+
 /// `GATEHOUSE_TOKEN`, when set.
 pub fn env_token() -> Option<Secret> {
     std::env::var("GATEHOUSE_TOKEN")

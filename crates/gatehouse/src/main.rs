@@ -73,7 +73,10 @@ fn run_client(
             return ExitCode::FAILURE;
         }
     };
-    match tokio.block_on(command) {
+    let result = tokio.block_on(command);
+    // A keychain call that never answered must not keep the process alive.
+    tokio.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             if !failure.message.is_empty() {

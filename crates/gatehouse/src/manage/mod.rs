@@ -57,6 +57,9 @@ pub struct ClientArgs {
     /// Print the API's JSON on one line: an array for a listing, an object otherwise.
     #[arg(long)]
     pub json: bool,
+    /// Show each HTTP request on stderr (tokens and secrets redacted, no bodies).
+    #[arg(long)]
+    pub debug: bool,
 }
 
 /// Options of the listings, which follow the API's cursor from page to page.
@@ -167,7 +170,10 @@ pub fn main(command: ManageCommand) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(command)) {
+    let result = runtime.block_on(run(command));
+    // A keychain call that never answered must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             failure.print();
@@ -198,14 +204,16 @@ async fn run_once(command: ManageCommand) -> Result<(), Failure> {
 
 /// A client for the server and token of `args`.
 async fn connect(args: &ClientArgs) -> Result<Client, Failure> {
-    let (server, token) = token::management_token(args.server.as_ref()).await?;
+    let (server, token) = token::management_token(args.server.as_ref(), args.debug).await?;
     if server.scheme() == "http" && !is_loopback(&server) {
         eprintln!(
             "warning: {} is plain http: the token crosses the network unencrypted",
             output::clean(server.as_str())
         );
     }
-    Client::new(server, token).map_err(|e| Failure::from_client(e, None))
+    Client::new(server, token)
+        .map(|client| client.with_debug(args.debug))
+        .map_err(|e| Failure::from_client(e, None))
 }
 
 /// Whether `url` names this machine (`localhost`, 127.0.0.0/8, `::1`).

@@ -4,7 +4,7 @@
 //! Management API token is obtained by refresh (RFC 8707 §2.2) and renewed before it expires.
 //! The server is `--server`/`GATEHOUSE_SERVER`, else the stored login's.
 
-use super::{EXIT_AUTH, EXIT_USAGE, Failure};
+use super::{EXIT_AUTH, Failure};
 use crate::credentials;
 use gatehouse_client::BearerToken;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +24,10 @@ pub fn renew_next() {
 }
 
 /// The server to talk to and a Management API token for it.
-pub async fn management_token(server: Option<&Url>) -> Result<(Url, BearerToken), Failure> {
+pub async fn management_token(
+    server: Option<&Url>,
+    debug: bool,
+) -> Result<(Url, BearerToken), Failure> {
     let store = credentials::store().map_err(convert)?;
     let flag = server.map(|url| url.as_str().trim_end_matches('/').to_owned());
     let server = credentials::server(&store, flag.as_deref()).map_err(|failure| {
@@ -34,7 +37,7 @@ pub async fn management_token(server: Option<&Url>) -> Result<(Url, BearerToken)
             convert(failure)
         }
     })?;
-    let client = gatehouse_cli_auth::Client::new(false).map_err(|e| convert(e.into()))?;
+    let client = credentials::http_client(debug).map_err(convert)?;
     let resource = credentials::management_resource(&server);
     let force = RENEW.swap(false, Ordering::SeqCst);
     let (server, token) =
@@ -49,7 +52,6 @@ pub async fn management_token(server: Option<&Url>) -> Result<(Url, BearerToken)
 fn convert(failure: credentials::Failure) -> Failure {
     let exit = match failure.code {
         credentials::EXIT_NOT_LOGGED_IN => EXIT_AUTH,
-        2 => EXIT_USAGE,
         other => other,
     };
     Failure::new(exit, failure.message)

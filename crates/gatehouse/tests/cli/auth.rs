@@ -92,6 +92,26 @@ async fn a_machine_logs_in_with_client_credentials() {
     let home = Home::new(&backend);
     let base = server.base.as_str();
 
+    // Plain http to another machine is refused before anything is sent.
+    let insecure = home.run(
+        &backend,
+        &[
+            "auth",
+            "login",
+            "--server",
+            "http://id.example.invalid",
+            "--device",
+        ],
+        &[],
+        "",
+    );
+    assert_eq!(insecure.status.code(), Some(1));
+    assert!(
+        text(&insecure).1.contains("plain http"),
+        "{:?}",
+        text(&insecure)
+    );
+
     // Before any login: exit code 4 and the next step.
     let status = home.run(&backend, &["auth", "status"], &[], "");
     assert_eq!(status.status.code(), Some(4));
@@ -212,6 +232,27 @@ async fn a_machine_logs_in_with_client_credentials() {
             .any(|app| app["id"] == client.id.as_str()),
         "{listed}"
     );
+    // --debug traces the requests (token exchange and API call), never a token or secret.
+    let traced = home.run(&backend, &["apps", "list", "--debug"], &[], "");
+    let (_, err) = text(&traced);
+    assert!(traced.status.success(), "{err}");
+    assert!(
+        err.contains("[debug] GET") && err.contains("/api/applications"),
+        "{err}"
+    );
+    assert!(err.contains("Bearer [redacted]"), "{err}");
+    let stored: Value =
+        serde_json::from_str(&std::fs::read_to_string(&home.credentials_files()[0]).unwrap())
+            .unwrap();
+    for token in [
+        stored["resource_tokens"][format!("{base}/api")]["access_token"]
+            .as_str()
+            .unwrap(),
+        client.secret.as_str(),
+    ] {
+        assert!(!err.contains(token), "--debug printed a secret");
+    }
+
     // The server refuses the cached token (revoked): the command renews it and succeeds.
     let read_stored = || -> Value {
         serde_json::from_str(&std::fs::read_to_string(&home.credentials_files()[0]).unwrap())
@@ -300,10 +341,11 @@ async fn a_person_logs_in_with_a_personal_access_token() {
     let pat_id = created["id"].as_str().unwrap();
 
     let home = Home::new(&backend);
+    // An exported client secret (for machine logins) does not get in the way.
     let login = home.run(
         &backend,
         &["auth", "login", "--server", base, "--with-token", "--debug"],
-        &[],
+        &[("GATEHOUSE_CLIENT_SECRET", "gh_cs_for_another_login")],
         &format!("{pat}\n"),
     );
     let (out, err) = text(&login);

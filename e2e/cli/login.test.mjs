@@ -179,6 +179,12 @@ describe('gatehouse auth (CLI + Chromium)', () => {
     assert.equal(expired.stdout, '');
     assert.match(expired.stderr, /Session expired\. Run `gatehouse auth login`\./);
 
+    // Nor does the server log any of them.
+    const serverLog = readFileSync(join(env.gh.dataDir, 'server.log'), 'utf8');
+    for (const secret of [...secrets, rotated.tokens.refresh_token, rotated.tokens.access_token, survivor.tokens.refresh_token]) {
+      assert.ok(!serverLog.includes(secret), 'a token appears in the server log');
+    }
+
     // Logout deletes the local copies.
     const out = await run(home, ['auth', 'logout']);
     assert.equal(out.code, 0, out.stderr);

@@ -145,6 +145,30 @@ impl Engine {
         }
     }
 
+    /// [`Engine::check_throttle`] of two keys in one store round trip: for each, whether it
+    /// has counted failures; `Throttled` when either is locked (the later lock wins).
+    pub async fn check_throttle_pair(
+        &self,
+        tenant: &TenantContext,
+        first: (ThrottleKind, &str),
+        second: (ThrottleKind, &str),
+    ) -> Result<(bool, bool), ThrottleError> {
+        let now = self.now();
+        let (a, b) = self
+            .store
+            .find_failures_pair(tenant.id(), first, second, now)
+            .await?;
+        let lock = [a, b]
+            .iter()
+            .filter_map(|count| count.and_then(|count| count.locked_until))
+            .filter(|until| *until > now)
+            .max();
+        if let Some(until) = lock {
+            return Err(ThrottleError::Throttled(throttled(until, now)));
+        }
+        Ok((a.is_some(), b.is_some()))
+    }
+
     /// Counts a failed attempt and, past the policy's free attempts, locks the key. Returns
     /// the lock now in force, if any.
     pub async fn record_failure(

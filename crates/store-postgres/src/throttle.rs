@@ -107,6 +107,43 @@ impl ThrottleStore for PostgresStore {
         .transpose()
     }
 
+    async fn find_failures_pair(
+        &self,
+        tenant_id: &str,
+        first: (ThrottleKind, &str),
+        second: (ThrottleKind, &str),
+        now: i64,
+    ) -> StoreResult<(Option<FailureCount>, Option<FailureCount>)> {
+        let rows = sqlx::query(
+            "SELECT kind, key, failures, first_failure_at, locked_until FROM throttles \
+             WHERE tenant_id = $1 \
+             AND ((kind = $2 AND key = $3) OR (kind = $4 AND key = $5)) \
+             AND (window_ends_at > $6 OR locked_until > $6)",
+        )
+        .bind(tenant_id)
+        .bind(first.0.as_str())
+        .bind(first.1)
+        .bind(second.0.as_str())
+        .bind(second.1)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(from_sqlx)?;
+        let mut found = (None, None);
+        for row in &rows {
+            let kind: String = row.try_get("kind").map_err(from_sqlx)?;
+            let key: String = row.try_get("key").map_err(from_sqlx)?;
+            let count = count_from_row(row)?;
+            if (kind.as_str(), key.as_str()) == (first.0.as_str(), first.1) {
+                found.0 = Some(count);
+            }
+            if (kind.as_str(), key.as_str()) == (second.0.as_str(), second.1) {
+                found.1 = Some(count);
+            }
+        }
+        Ok(found)
+    }
+
     async fn clear_failures(
         &self,
         tenant_id: &str,

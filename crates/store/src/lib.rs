@@ -472,6 +472,15 @@ pub trait ThrottleStore: Send + Sync {
         key: &str,
         now: i64,
     ) -> StoreResult<Option<FailureCount>>;
+    /// [`ThrottleStore::find_failures`] of two counters in one round trip (a sign-in checks
+    /// the identifier's and the IP's before the password), answered in the order asked.
+    async fn find_failures_pair(
+        &self,
+        tenant_id: &str,
+        first: (ThrottleKind, &str),
+        second: (ThrottleKind, &str),
+        now: i64,
+    ) -> StoreResult<(Option<FailureCount>, Option<FailureCount>)>;
     /// Forgets the counter and its lock (after a successful attempt); absent is not an error.
     async fn clear_failures(
         &self,

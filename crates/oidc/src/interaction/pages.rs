@@ -368,23 +368,23 @@ impl Engine {
     ) -> Result<Option<User>, PageMessage> {
         let account_key = throttle_key(&form.identifier);
         let ip_key = browser.ip.clone().unwrap_or_default();
-        let mut account_has_failures = false;
-        for (kind, key) in [
-            (ThrottleKind::LoginIdentifier, account_key.as_str()),
-            (ThrottleKind::LoginIp, ip_key.as_str()),
-        ] {
-            match self.check_throttle(tenant, kind, key).await {
-                Ok(has_failures) => {
-                    account_has_failures |= kind == ThrottleKind::LoginIdentifier && has_failures;
-                }
-                Err(ThrottleError::Throttled(t)) => {
-                    return Err(PageMessage::Throttled {
-                        retry_after: t.retry_after,
-                    });
-                }
-                Err(ThrottleError::Store(_)) => return Err(PageMessage::Unavailable),
+        // Both limits in one store round trip.
+        let account_has_failures = match self
+            .check_throttle_pair(
+                tenant,
+                (ThrottleKind::LoginIdentifier, account_key.as_str()),
+                (ThrottleKind::LoginIp, ip_key.as_str()),
+            )
+            .await
+        {
+            Ok((account, _)) => account,
+            Err(ThrottleError::Throttled(t)) => {
+                return Err(PageMessage::Throttled {
+                    retry_after: t.retry_after,
+                });
             }
-        }
+            Err(ThrottleError::Store(_)) => return Err(PageMessage::Unavailable),
+        };
         let user = self
             .verify_password(tenant, &form.identifier, &form.password)
             .await

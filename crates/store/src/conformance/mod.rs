@@ -109,6 +109,7 @@ macro_rules! conformance_tests {
             concurrent_throttle_failures_all_counted,
             throttle_lock_set_and_expires,
             throttle_clear,
+            throttle_pair_lookup_matches_single_lookups,
             throttle_tenant_isolation,
             purge_removes_only_expired_throttles,
             interaction_roundtrip,

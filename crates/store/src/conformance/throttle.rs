@@ -278,3 +278,76 @@ pub async fn purge_removes_only_expired_throttles(store: Arc<dyn Store>) {
     // Purged counters start over.
     assert_eq!(record("t1", "old", NOW).await.failures, 1);
 }
+
+/// The two-counter lookup of a sign-in answers exactly what two single lookups answer, in
+/// the order asked, for present, absent, locked, expired and foreign-tenant counters.
+pub async fn throttle_pair_lookup_matches_single_lookups(store: Arc<dyn Store>) {
+    insert_tenants(&*store, &["t1", "t2"]).await;
+    let ip = ThrottleKind::LoginIp;
+    store
+        .record_failure("t1", LOGIN, "alice", NOW, WINDOW)
+        .await
+        .unwrap();
+    store
+        .record_failure("t1", LOGIN, "alice", NOW + 1, WINDOW)
+        .await
+        .unwrap();
+    store
+        .record_failure("t1", ip, "10.0.0.1", NOW, WINDOW)
+        .await
+        .unwrap();
+    store
+        .set_lock("t1", ip, "10.0.0.1", NOW + 5 * WINDOW)
+        .await
+        .unwrap();
+    // The same key under the other kind, and in another tenant, must not be confused.
+    store
+        .record_failure("t1", ip, "alice", NOW, WINDOW)
+        .await
+        .unwrap();
+    store
+        .record_failure("t2", LOGIN, "bob", NOW, WINDOW)
+        .await
+        .unwrap();
+    let pairs = [
+        ((LOGIN, "alice"), (ip, "10.0.0.1")),
+        ((ip, "10.0.0.1"), (LOGIN, "alice")),
+        ((LOGIN, "bob"), (ip, "10.0.0.2")),
+        ((LOGIN, "alice"), (LOGIN, "alice")),
+        ((LOGIN, "alice"), (ip, "alice")),
+    ];
+    // Within the window, after it (only the lock keeps the IP counter), and long after.
+    for now in [NOW + 2, NOW + WINDOW + 1, NOW + 10 * WINDOW] {
+        for (first, second) in pairs {
+            let single = (
+                store
+                    .find_failures("t1", first.0, first.1, now)
+                    .await
+                    .unwrap(),
+                store
+                    .find_failures("t1", second.0, second.1, now)
+                    .await
+                    .unwrap(),
+            );
+            let pair = store
+                .find_failures_pair("t1", first, second, now)
+                .await
+                .unwrap();
+            assert_eq!(pair, single, "{first:?} {second:?} at {now}");
+        }
+    }
+    let both = store
+        .find_failures_pair("t1", (LOGIN, "alice"), (ip, "10.0.0.1"), NOW + 2)
+        .await
+        .unwrap();
+    assert_eq!(both.0.map(|c| c.failures), Some(2));
+    assert_eq!(both.1.and_then(|c| c.locked_until), Some(NOW + 5 * WINDOW));
+    assert_eq!(
+        store
+            .find_failures_pair("t1", (LOGIN, "bob"), (LOGIN, "bob"), NOW)
+            .await
+            .unwrap(),
+        (None, None),
+        "t2's counter is not t1's"
+    );
+}

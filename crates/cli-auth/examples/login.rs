@@ -58,7 +58,7 @@ async fn run(args: Vec<String>) -> Result<(), Error> {
             );
         }
         Some("status") => {
-            let mut session = Session::open(&client, &store, None).await?;
+            let mut session = Session::open(&client, &store, None, None).await?;
             let token = session.access_token(None, false).await?;
             let claims = client.userinfo(session.provider(), &token).await?;
             eprintln!(
@@ -68,13 +68,13 @@ async fn run(args: Vec<String>) -> Result<(), Error> {
             );
         }
         Some("token") => {
-            let mut session = Session::open(&client, &store, None).await?;
+            let mut session = Session::open(&client, &store, None, None).await?;
             let resource = value(&args, "--resource");
             let token = session.access_token(resource.as_deref(), false).await?;
             println!("{}", token.expose());
         }
         Some("logout") => {
-            let session = Session::open(&client, &store, None).await?;
+            let session = Session::open(&client, &store, None, None).await?;
             let server = session.login().server.clone();
             let outcome = session.logout().await?;
             eprintln!(

@@ -22,7 +22,7 @@
 //! let store = Store::open(std::path::Path::new("/home/me/.config/mytool"), "mytool", true)?;
 //! let options = LoginOptions::new("my-cli-client-id", "openid profile offline_access");
 //! let saved = login(&client, &provider, &store, &options, &StderrUi).await?;
-//! let mut session = Session::open(&client, &store, Some(&saved.server)).await?;
+//! let mut session = Session::open(&client, &store, Some(&saved.server), None).await?;
 //! let token = session.access_token(None, false).await?; // refreshed if about to expire
 //! # let _ = token; Ok(()) }
 //! ```

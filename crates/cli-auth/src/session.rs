@@ -31,13 +31,24 @@ pub struct Session<'a> {
 }
 
 impl<'a> Session<'a> {
-    /// The login for `server` (or the default login), with its provider discovered.
+    /// The login of `user` on `server` (either may be left open: the default login), with
+    /// its provider discovered.
     pub async fn open(
         client: &'a Client,
         store: &'a Store,
         server: Option<&str>,
+        user: Option<&str>,
     ) -> Result<Self, Error> {
-        let login = store.login(server)?.ok_or(Error::NotLoggedIn)?;
+        let login = store.find(server, user)?.ok_or(Error::NotLoggedIn)?;
+        Self::for_login(client, store, login).await
+    }
+
+    /// A session for a login already picked from the store.
+    pub async fn for_login(
+        client: &'a Client,
+        store: &'a Store,
+        login: Login,
+    ) -> Result<Self, Error> {
         let provider = client.discover(&login.server).await?;
         Ok(Self {
             client,
@@ -82,7 +93,7 @@ impl<'a> Session<'a> {
         // logged out since we looked.
         self.login = self
             .store
-            .login(Some(&self.login.server))?
+            .by_key(&self.login.key())?
             .ok_or(Error::NotLoggedIn)?;
         let mut secrets = self.store.secrets(&self.login).await?;
         let cached = match resource {
@@ -162,14 +173,14 @@ impl<'a> Session<'a> {
     /// deletes every local copy, even when the server could not revoke.
     pub async fn logout(self) -> Result<Logout, Error> {
         let _guard = self.store.lock().await?;
-        let Some(login) = self.store.login(Some(&self.login.server))? else {
+        let Some(login) = self.store.by_key(&self.login.key())? else {
             return Err(Error::NotLoggedIn);
         };
         let outcome = match self.store.secrets(&login).await {
             Ok(secrets) => self.revoke_all(&login, &secrets).await,
             Err(_) => Logout::Failed("the stored credentials could not be read".to_owned()),
         };
-        self.store.remove_locked(&login.server).await?;
+        self.store.remove_locked(&login).await?;
         Ok(outcome)
     }
 

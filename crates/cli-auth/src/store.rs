@@ -1,13 +1,14 @@
 //! Where logins live: the OS keychain for secrets when one is reachable (the Secret Service
 //! over D-Bus on Linux, the Keychain on macOS, the Credential Manager on Windows), else a
-//! file only its owner can read. An index file (no secrets) lists the logins, one per server,
+//! file only its owner can read. An index file (no secrets) lists the logins, one per account
+//! and server,
 //! and names the default one.
 //!
 //! ```text
 //!  <dir>/               0700
 //!    logins.json        0600  servers, who, how, where the secrets are (no secrets)
 //!    credentials/       0700
-//!      <sha256(server)>.json  0600  secrets, only when no keychain is reachable
+//!      <sha256(server account)>.json  0600  secrets, only when no keychain is reachable
 //!    .lock                    held while a refresh rotates a refresh token
 //! ```
 //! Every file is written to a temporary file and renamed, so a crash never leaves half a
@@ -78,6 +79,27 @@ pub struct Login {
     pub logged_in_at: u64,
 }
 
+impl Login {
+    /// What identifies the login in the store: the server and the account on it, so several
+    /// accounts of one server sit side by side.
+    pub fn key(&self) -> String {
+        match &self.subject {
+            Some(subject) => format!("{} {subject}", self.server),
+            None => self.server.clone(),
+        }
+    }
+
+    /// Whether `user` names this login's account: its subject, or its display name
+    /// (case-insensitively).
+    pub fn is_user(&self, user: &str) -> bool {
+        self.subject.as_deref() == Some(user)
+            || self
+                .display_name
+                .as_deref()
+                .is_some_and(|name| name.eq_ignore_ascii_case(user))
+    }
+}
+
 /// A login's secrets.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Secrets {
@@ -97,6 +119,7 @@ pub struct Secrets {
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Index {
+    /// The key ([`Login::key`]) of the default login.
     #[serde(default)]
     default: Option<String>,
     #[serde(default)]
@@ -151,9 +174,9 @@ impl Store {
         self.dir.join("logins.json")
     }
 
-    /// The file holding a server's secrets when no keychain is used.
-    pub fn credentials_path(&self, server: &str) -> PathBuf {
-        let digest = Sha256::digest(server.as_bytes());
+    /// The file holding a login's secrets when no keychain is used.
+    pub fn credentials_path(&self, login: &Login) -> PathBuf {
+        let digest = Sha256::digest(login.key().as_bytes());
         let name: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
         self.dir.join("credentials").join(format!("{name}.json"))
     }
@@ -177,18 +200,52 @@ impl Store {
     pub fn logins(&self) -> Result<Vec<Login>, Error> {
         let index = self.read_index()?;
         let mut logins = index.logins;
-        logins.sort_by_key(|login| Some(&login.server) != index.default.as_ref());
+        logins.sort_by_key(|login| Some(login.key()) != index.default);
         Ok(logins)
     }
 
-    /// The login for `server`, or the default login when `server` is `None`.
+    /// The login for `server` (its default account), or the default login when `server` is
+    /// `None`.
     pub fn login(&self, server: Option<&str>) -> Result<Option<Login>, Error> {
+        self.find(server, None)
+    }
+
+    /// The login of `user` (subject or display name) on `server`, either one or both left
+    /// open: the default login if it matches, else the most recent one that does.
+    pub fn find(&self, server: Option<&str>, user: Option<&str>) -> Result<Option<Login>, Error> {
         let index = self.read_index()?;
-        let wanted = match server {
-            Some(server) => Some(server.trim_end_matches('/').to_owned()),
-            None => index.default.clone(),
-        };
-        Ok(wanted.and_then(|wanted| index.logins.into_iter().find(|l| l.server == wanted)))
+        let server = server.map(|s| s.trim_end_matches('/'));
+        let matching: Vec<Login> = index
+            .logins
+            .into_iter()
+            .filter(|l| server.is_none_or(|s| l.server == s))
+            .filter(|l| user.is_none_or(|u| l.is_user(u)))
+            .collect();
+        let default = matching
+            .iter()
+            .find(|l| Some(l.key()) == index.default)
+            .cloned();
+        Ok(default.or_else(|| matching.last().cloned()))
+    }
+
+    /// The login with this [`Login::key`], as stored now.
+    pub fn by_key(&self, key: &str) -> Result<Option<Login>, Error> {
+        Ok(self
+            .read_index()?
+            .logins
+            .into_iter()
+            .find(|l| l.key() == key))
+    }
+
+    /// Makes a login the default one.
+    pub async fn set_default(&self, login: &Login) -> Result<(), Error> {
+        let _guard = self.lock().await?;
+        let mut index = self.read_index()?;
+        if !index.logins.iter().any(|l| l.key() == login.key()) {
+            return Err(Error::NotLoggedIn);
+        }
+        index.default = Some(login.key());
+        self.write_index(&index)
     }
 
     /// Saves a login and its secrets (in the keychain if one answers, else in a 0600 file),
@@ -200,24 +257,25 @@ impl Store {
     }
 
     async fn save_locked(&self, mut login: Login, secrets: &Secrets) -> Result<Login, Error> {
-        let previous = self.login(Some(&login.server))?;
-        login.storage = if self.use_keychain && self.keychain_set(&login.server, secrets).await {
+        let key = login.key();
+        let previous = self.by_key(&key)?;
+        login.storage = if self.use_keychain && self.keychain_set(&key, secrets).await {
             Storage::Keychain
         } else {
-            self.file_set(&login.server, secrets)?;
+            self.file_set(&login, secrets)?;
             Storage::File
         };
         // The other place must not keep an older copy.
         match (previous.map(|p| p.storage), login.storage) {
-            (Some(Storage::File), Storage::Keychain) => self.file_delete(&login.server)?,
+            (Some(Storage::File), Storage::Keychain) => self.file_delete(&login)?,
             (Some(Storage::Keychain), Storage::File) => {
-                self.keychain_delete(&login.server).await;
+                self.keychain_delete(&key).await;
             }
             _ => {}
         }
         let mut index = self.read_index()?;
-        index.logins.retain(|l| l.server != login.server);
-        index.default = Some(login.server.clone());
+        index.logins.retain(|l| l.key() != key);
+        index.default = Some(key);
         index.logins.push(login.clone());
         self.write_index(&index)?;
         Ok(login)
@@ -226,8 +284,8 @@ impl Store {
     /// A login's secrets.
     pub async fn secrets(&self, login: &Login) -> Result<Secrets, Error> {
         let bytes = match login.storage {
-            Storage::Keychain => self.keychain_get(&login.server).await?,
-            Storage::File => match std::fs::read(self.credentials_path(&login.server)) {
+            Storage::Keychain => self.keychain_get(&login.key()).await?,
+            Storage::File => match std::fs::read(self.credentials_path(login)) {
                 Ok(bytes) => bytes,
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                     return Err(Error::NotLoggedIn);
@@ -244,36 +302,38 @@ impl Store {
     /// file instead (and the index says so): a rotated refresh token is never dropped, since
     /// presenting the old one again would end the login.
     pub async fn update_secrets(&self, login: &Login, secrets: &Secrets) -> Result<(), Error> {
-        if login.storage == Storage::Keychain && self.keychain_set(&login.server, secrets).await {
+        let key = login.key();
+        if login.storage == Storage::Keychain && self.keychain_set(&key, secrets).await {
             return Ok(());
         }
-        self.file_set(&login.server, secrets)?;
+        self.file_set(login, secrets)?;
         if login.storage == Storage::Keychain {
             let mut index = self.read_index()?;
-            for entry in index.logins.iter_mut().filter(|l| l.server == login.server) {
+            for entry in index.logins.iter_mut().filter(|l| l.key() == key) {
                 entry.storage = Storage::File;
             }
             self.write_index(&index)?;
             // A late keychain write must not leave an older copy behind.
-            self.keychain_delete(&login.server).await;
+            self.keychain_delete(&key).await;
         }
         Ok(())
     }
 
     /// Forgets a login: its secrets wherever they are, and its entry.
-    pub async fn remove(&self, server: &str) -> Result<(), Error> {
+    pub async fn remove(&self, login: &Login) -> Result<(), Error> {
         let _guard = self.lock().await?;
-        self.remove_locked(server).await
+        self.remove_locked(login).await
     }
 
     /// [`Store::remove`] for a caller that holds the lock.
-    pub async fn remove_locked(&self, server: &str) -> Result<(), Error> {
-        self.keychain_delete(server).await;
-        self.file_delete(server)?;
+    pub async fn remove_locked(&self, login: &Login) -> Result<(), Error> {
+        let key = login.key();
+        self.keychain_delete(&key).await;
+        self.file_delete(login)?;
         let mut index = self.read_index()?;
-        index.logins.retain(|l| l.server != server);
-        if index.default.as_deref() == Some(server) {
-            index.default = index.logins.first().map(|l| l.server.clone());
+        index.logins.retain(|l| l.key() != key);
+        if index.default.as_deref() == Some(key.as_str()) {
+            index.default = index.logins.last().map(Login::key);
         }
         self.write_index(&index)
     }
@@ -297,8 +357,8 @@ impl Store {
         Ok(LockGuard { _file: file })
     }
 
-    fn file_set(&self, server: &str, secrets: &Secrets) -> Result<(), Error> {
-        let path = self.credentials_path(server);
+    fn file_set(&self, login: &Login, secrets: &Secrets) -> Result<(), Error> {
+        let path = self.credentials_path(login);
         if let Some(parent) = path.parent() {
             private_dir(parent)?;
         }
@@ -307,25 +367,25 @@ impl Store {
         write_private(&path, &bytes)
     }
 
-    fn file_delete(&self, server: &str) -> Result<(), Error> {
-        match std::fs::remove_file(self.credentials_path(server)) {
+    fn file_delete(&self, login: &Login) -> Result<(), Error> {
+        match std::fs::remove_file(self.credentials_path(login)) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(Error::Io(error)),
             _ => Ok(()),
         }
     }
 
-    async fn keychain_set(&self, server: &str, secrets: &Secrets) -> bool {
+    async fn keychain_set(&self, key: &str, secrets: &Secrets) -> bool {
         let Ok(value) = serde_json::to_string(secrets) else {
             return false;
         };
-        self.keychain(server, move |entry| entry.set_password(&value))
+        self.keychain(key, move |entry| entry.set_password(&value))
             .await
             .is_some()
     }
 
-    async fn keychain_get(&self, server: &str) -> Result<Vec<u8>, Error> {
+    async fn keychain_get(&self, key: &str) -> Result<Vec<u8>, Error> {
         match self
-            .keychain_with(server, KEYCHAIN_READ_TIMEOUT, |entry| entry.get_password())
+            .keychain_with(key, KEYCHAIN_READ_TIMEOUT, |entry| entry.get_password())
             .await
         {
             Some(value) => Ok(value.into_bytes()),
@@ -336,32 +396,30 @@ impl Store {
         }
     }
 
-    async fn keychain_delete(&self, server: &str) {
-        let _ = self
-            .keychain(server, |entry| entry.delete_credential())
-            .await;
+    async fn keychain_delete(&self, key: &str) {
+        let _ = self.keychain(key, |entry| entry.delete_credential()).await;
     }
 
     /// Runs a keychain call off the async threads, with a time limit; `None` when there is
     /// no keychain, it refused, or it did not answer.
     async fn keychain<T: Send + 'static>(
         &self,
-        server: &str,
+        key: &str,
         call: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
     ) -> Option<T> {
-        self.keychain_with(server, KEYCHAIN_TIMEOUT, call).await
+        self.keychain_with(key, KEYCHAIN_TIMEOUT, call).await
     }
 
     async fn keychain_with<T: Send + 'static>(
         &self,
-        server: &str,
+        key: &str,
         limit: Duration,
         call: impl FnOnce(&keyring::Entry) -> keyring::Result<T> + Send + 'static,
     ) -> Option<T> {
         if !self.use_keychain {
             return None;
         }
-        let (service, user) = (self.service.clone(), server.to_owned());
+        let (service, user) = (self.service.clone(), key.to_owned());
         let task = tokio::task::spawn_blocking(move || {
             let entry = keyring::Entry::new(&service, &user).ok()?;
             call(&entry).ok()
@@ -492,7 +550,7 @@ mod tests {
             assert_eq!(mode(&dir), 0o700);
             assert_eq!(mode(&dir.join("credentials")), 0o700);
             assert_eq!(mode(&dir.join("logins.json")), 0o600);
-            assert_eq!(mode(&store.credentials_path("https://a.example")), 0o600);
+            assert_eq!(mode(&store.credentials_path(&a)), 0o600);
         }
         // The index holds no secret.
         let index = std::fs::read_to_string(dir.join("logins.json")).unwrap();
@@ -510,8 +568,8 @@ mod tests {
         );
         assert_eq!(store.logins().unwrap().len(), 2);
         // Removing one keeps the other and moves the default.
-        store.remove("https://b.example").await.unwrap();
-        assert!(!store.credentials_path("https://b.example").exists());
+        store.remove(&b).await.unwrap();
+        assert!(!store.credentials_path(&b).exists());
         assert_eq!(
             store.login(None).unwrap().unwrap().server,
             "https://a.example"
@@ -522,6 +580,66 @@ mod tests {
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[tokio::test]
+    async fn several_accounts_of_one_server_sit_side_by_side() {
+        let base = tempfile::tempdir().unwrap();
+        let store = Store::open(base.path(), "test", false).unwrap();
+        let as_user = |subject: &str, name: &str| Login {
+            subject: Some(subject.to_owned()),
+            display_name: Some(name.to_owned()),
+            ..login("https://id.example")
+        };
+        let ada = store
+            .save(as_user("u1", "ada"), &secrets("rt-ada"))
+            .await
+            .unwrap();
+        let bob = store
+            .save(as_user("u2", "bob"), &secrets("rt-bob"))
+            .await
+            .unwrap();
+        assert_ne!(store.credentials_path(&ada), store.credentials_path(&bob));
+        // The last login is the server's default; either account can be picked by name or sub.
+        let default = store.login(Some("https://id.example")).unwrap().unwrap();
+        assert_eq!(default.display_name.as_deref(), Some("bob"));
+        let picked = store
+            .find(Some("https://id.example"), Some("ADA"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(picked.key(), ada.key());
+        assert_eq!(
+            store.find(None, Some("u2")).unwrap().unwrap().key(),
+            bob.key()
+        );
+        assert!(store.find(None, Some("carol")).unwrap().is_none());
+        let secrets_of = |login: Login| {
+            let store = store.clone();
+            async move {
+                store
+                    .secrets(&login)
+                    .await
+                    .unwrap()
+                    .tokens
+                    .unwrap()
+                    .refresh_token
+                    .unwrap()
+            }
+        };
+        assert_eq!(secrets_of(picked.clone()).await.expose(), "rt-ada");
+        assert_eq!(secrets_of(default).await.expose(), "rt-bob");
+        // Switching the default; logging in again replaces only that account.
+        store.set_default(&ada).await.unwrap();
+        assert_eq!(store.login(None).unwrap().unwrap().key(), ada.key());
+        store
+            .save(as_user("u1", "ada"), &secrets("rt-ada-2"))
+            .await
+            .unwrap();
+        assert_eq!(store.logins().unwrap().len(), 2);
+        // Removing one account keeps the other.
+        store.remove(&ada).await.unwrap();
+        assert_eq!(store.logins().unwrap().len(), 1);
+        assert_eq!(store.login(None).unwrap().unwrap().key(), bob.key());
     }
 
     #[cfg(unix)]

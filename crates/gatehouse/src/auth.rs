@@ -26,6 +26,8 @@ pub enum AuthCommand {
     Token(TokenArgs),
     /// Revoke the login at the server and delete the local credentials.
     Logout(LogoutArgs),
+    /// Make another stored login (--server and/or --user) the default.
+    Switch(SwitchArgs),
 }
 
 /// Options of every client command.
@@ -34,6 +36,10 @@ pub struct ClientArgs {
     /// The Gatehouse server (its issuer URL) [default: the server of the stored login].
     #[arg(long, env = "GATEHOUSE_SERVER")]
     pub server: Option<String>,
+    /// The account to use when several are logged in (username, email or subject)
+    /// [default: the last one logged in, or the one chosen with `auth switch`].
+    #[arg(long, env = "GATEHOUSE_USER")]
+    pub user: Option<String>,
     /// Show each HTTP request on stderr (tokens, codes and secrets redacted).
     #[arg(long)]
     pub debug: bool,
@@ -92,6 +98,12 @@ pub struct LogoutArgs {
     pub client: ClientArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct SwitchArgs {
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
 /// Runs an `auth` command.
 pub async fn run(command: AuthCommand) -> Result<(), Failure> {
     match command {
@@ -99,6 +111,7 @@ pub async fn run(command: AuthCommand) -> Result<(), Failure> {
         AuthCommand::Status(args) => status(args).await,
         AuthCommand::Token(args) => token(args).await,
         AuthCommand::Logout(args) => logout(args).await,
+        AuthCommand::Switch(args) => switch(args).await,
     }
 }
 
@@ -107,7 +120,7 @@ fn where_stored(store: &Store, login: &Login) -> String {
         Storage::Keychain => "the system keychain".to_owned(),
         Storage::File => format!(
             "{} (a file only you can read; no system keychain is available)",
-            store.credentials_path(&login.server).display()
+            store.credentials_path(login).display()
         ),
     }
 }
@@ -124,7 +137,7 @@ async fn login(args: LoginArgs) -> Result<(), Failure> {
     let store = store()?;
     let server = match &args.client.server {
         Some(server) => normalise_server(server),
-        None => credentials::server(&store, None)?,
+        None => credentials::server(&store, None, None)?,
     };
     let client = credentials::http_client(args.client.debug)?;
     let provider = client.discover(&server).await?;
@@ -253,7 +266,7 @@ async fn status(args: StatusArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let server = args.client.server.as_deref().map(normalise_server);
-    let Some(login) = store.login(server.as_deref())? else {
+    let Some(login) = store.find(server.as_deref(), args.client.user.as_deref())? else {
         if args.json {
             println!("{}", json!({"logged_in": false, "server": server}));
         }
@@ -266,7 +279,7 @@ async fn status(args: StatusArgs) -> Result<(), Failure> {
     };
     // Check the login at the server: renew the token if needed and, for people, ask UserInfo.
     let check = async {
-        let mut session = Session::open(&client, &store, Some(&login.server)).await?;
+        let mut session = Session::for_login(&client, &store, login.clone()).await?;
         let token = session.access_token(None, false).await?;
         if matches!(login.method, LoginMethod::ClientCredentials) {
             return Ok(());
@@ -279,13 +292,19 @@ async fn status(args: StatusArgs) -> Result<(), Failure> {
         Storage::File => "file",
     };
     let path = matches!(login.storage, Storage::File)
-        .then(|| store.credentials_path(&login.server).display().to_string());
+        .then(|| store.credentials_path(&login).display().to_string());
     let problem = valid.as_ref().err().map(|error| match error {
         gatehouse_cli_auth::Error::SessionExpired | gatehouse_cli_auth::Error::Unauthorized => {
             "Session expired. Run `gatehouse auth login`.".to_owned()
         }
         other => other.to_string(),
     });
+    let others: Vec<serde_json::Value> = store
+        .logins()?
+        .into_iter()
+        .filter(|other| other.key() != login.key())
+        .map(|other| json!({"server": other.server, "user": other.display_name, "subject": other.subject, "method": other.method}))
+        .collect();
     if args.json {
         println!(
             "{}",
@@ -299,6 +318,7 @@ async fn status(args: StatusArgs) -> Result<(), Failure> {
                 "storage": storage,
                 "credentials_file": path,
                 "error": problem,
+                "other_logins": others,
             })
         );
     } else {
@@ -333,6 +353,7 @@ async fn token(args: TokenArgs) -> Result<(), Failure> {
         &client,
         &store,
         args.client.server.as_deref(),
+        args.client.user.as_deref(),
         args.resource.as_deref(),
         false,
     )
@@ -346,14 +367,14 @@ async fn logout(args: LogoutArgs) -> Result<(), Failure> {
     let store = store()?;
     let client = credentials::http_client(args.client.debug)?;
     let server = args.client.server.as_deref().map(normalise_server);
-    let Some(login) = store.login(server.as_deref())? else {
+    let Some(login) = store.find(server.as_deref(), args.client.user.as_deref())? else {
         return Err(Failure::not_logged_in("Not logged in; nothing to do."));
     };
-    let outcome = match Session::open(&client, &store, Some(&login.server)).await {
+    let outcome = match Session::for_login(&client, &store, login.clone()).await {
         Ok(session) => session.logout().await?,
         Err(error) => {
             // The server is unreachable: still delete the local copies.
-            store.remove(&login.server).await?;
+            store.remove(&login).await?;
             Logout::Failed(error.to_string())
         }
     };
@@ -369,6 +390,25 @@ async fn logout(args: LogoutArgs) -> Result<(), Failure> {
             "Warning: the server could not revoke the login ({why}); the local credentials are deleted anyway."
         ),
     }
-    eprintln!("Logged out of {}.", login.server);
+    eprintln!("Logged out of {} ({}).", login.server, who(&login));
+    Ok(())
+}
+
+async fn switch(args: SwitchArgs) -> Result<(), Failure> {
+    if args.client.server.is_none() && args.client.user.is_none() {
+        return Err(Failure {
+            message: "name the login to switch to with --server and/or --user".to_owned(),
+            code: 2,
+        });
+    }
+    let store = store()?;
+    let server = args.client.server.as_deref().map(normalise_server);
+    let Some(login) = store.find(server.as_deref(), args.client.user.as_deref())? else {
+        return Err(Failure::not_logged_in(
+            "No such stored login. `gatehouse auth status` lists them.",
+        ));
+    };
+    store.set_default(&login).await?;
+    eprintln!("Now using {} as {}.", login.server, who(&login));
     Ok(())
 }

@@ -93,12 +93,13 @@ pub fn normalise_server(server: &str) -> String {
     server.trim().trim_end_matches('/').to_owned()
 }
 
-/// The server a command talks to: `--server`/`GATEHOUSE_SERVER`, else the default login's.
-pub fn server(store: &Store, flag: Option<&str>) -> Result<String, Failure> {
+/// The server a command talks to: `--server`/`GATEHOUSE_SERVER`, else the server of the
+/// login of `user` (or the default login).
+pub fn server(store: &Store, flag: Option<&str>, user: Option<&str>) -> Result<String, Failure> {
     if let Some(server) = flag {
         return Ok(normalise_server(server));
     }
-    match store.login(None).map_err(Failure::from)? {
+    match store.find(None, user).map_err(Failure::from)? {
         Some(login) => Ok(login.server),
         None => Err(Failure::not_logged_in(
             "No server given and no stored login. Pass --server URL (or set GATEHOUSE_SERVER), or run `gatehouse auth login --server URL`.",
@@ -118,14 +119,15 @@ pub async fn access_token(
     client: &Client,
     store: &Store,
     server_flag: Option<&str>,
+    user: Option<&str>,
     resource: Option<&str>,
     force: bool,
 ) -> Result<(String, Secret), Failure> {
     if let Some(token) = env_token() {
         if !token.expose().starts_with(gatehouse_core::pat::PAT_PREFIX) {
-            return Ok((server(store, server_flag).unwrap_or_default(), token));
+            return Ok((server(store, server_flag, None).unwrap_or_default(), token));
         }
-        let server = server(store, server_flag)?;
+        let server = server(store, server_flag, None)?;
         let provider = client.discover(&server).await?;
         let auth = gatehouse_cli_auth::ClientAuth::None {
             client_id: CLI_CLIENT_ID.to_owned(),
@@ -143,7 +145,7 @@ pub async fn access_token(
         return Ok((server, tokens.access_token));
     }
     let server = server_flag.map(normalise_server);
-    let mut session = Session::open(client, store, server.as_deref()).await?;
+    let mut session = Session::open(client, store, server.as_deref(), user).await?;
     let token = session.access_token(resource, force).await?;
     Ok((session.login().server.clone(), token))
 }

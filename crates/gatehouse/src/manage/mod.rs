@@ -54,6 +54,9 @@ pub struct ClientArgs {
     /// https://id.example.com/t/acme).
     #[arg(long, env = "GATEHOUSE_SERVER", value_name = "URL")]
     pub server: Option<Url>,
+    /// The stored login to use when several are logged in (username, email or subject).
+    #[arg(long, env = "GATEHOUSE_USER")]
+    pub user: Option<String>,
     /// Print the API's JSON on one line: an array for a listing, an object otherwise.
     #[arg(long)]
     pub json: bool,
@@ -204,7 +207,8 @@ async fn run_once(command: ManageCommand) -> Result<(), Failure> {
 
 /// A client for the server and token of `args`.
 async fn connect(args: &ClientArgs) -> Result<Client, Failure> {
-    let (server, token) = token::management_token(args.server.as_ref(), args.debug).await?;
+    let (server, token) =
+        token::management_token(args.server.as_ref(), args.user.as_deref(), args.debug).await?;
     if server.scheme() == "http" && !is_loopback(&server) {
         eprintln!(
             "warning: {} is plain http: the token crosses the network unencrypted",

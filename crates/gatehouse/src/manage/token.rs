@@ -26,11 +26,12 @@ pub fn renew_next() {
 /// The server to talk to and a Management API token for it.
 pub async fn management_token(
     server: Option<&Url>,
+    user: Option<&str>,
     debug: bool,
 ) -> Result<(Url, BearerToken), Failure> {
     let store = credentials::store().map_err(convert)?;
     let flag = server.map(|url| url.as_str().trim_end_matches('/').to_owned());
-    let server = credentials::server(&store, flag.as_deref()).map_err(|failure| {
+    let server = credentials::server(&store, flag.as_deref(), user).map_err(|failure| {
         if credentials::env_token().is_some() {
             Failure::usage("no server: pass --server URL (the issuer) or set GATEHOUSE_SERVER")
         } else {
@@ -41,7 +42,7 @@ pub async fn management_token(
     let resource = credentials::management_resource(&server);
     let force = RENEW.swap(false, Ordering::SeqCst);
     let (server, token) =
-        credentials::access_token(&client, &store, Some(&server), Some(&resource), force)
+        credentials::access_token(&client, &store, Some(&server), user, Some(&resource), force)
             .await
             .map_err(convert)?;
     let url = Url::parse(&server)

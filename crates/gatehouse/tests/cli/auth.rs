@@ -600,3 +600,115 @@ async fn credentials_go_to_the_secret_service_when_one_answers() {
         Some(4)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_accounts_of_one_server_sit_side_by_side() {
+    let backend = Backend::new().await;
+    let client = backend.create_management_client();
+    let mut people = Vec::new();
+    for name in ["ada", "bob"] {
+        let created = backend.json(&[
+            "admin",
+            "users",
+            "create",
+            "--username",
+            name,
+            "--password",
+            "a long enough passphrase",
+            "--json",
+        ]);
+        people.push((name, created["id"].as_str().unwrap().to_owned()));
+    }
+    let server = start(&backend, &ServeOptions::default()).await;
+    let base = server.base.as_str();
+    let http = http();
+    let management: Value = http
+        .post(server.url("/oauth2/token"))
+        .header("Authorization", client.basic())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("resource", &format!("{base}/api")),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let management = management["access_token"].as_str().unwrap();
+    let home = Home::new(&backend);
+    for (name, id) in &people {
+        let created: Value = http
+            .post(server.url(&format!("/api/users/{id}/tokens")))
+            .bearer_auth(management)
+            .json(&json!({"name": "cli", "scopes": ["openid", "profile"], "expires_in_days": 1}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let pat = created["token"].as_str().unwrap();
+        let login = home.run(
+            &backend,
+            &["auth", "login", "--server", base, "--with-token"],
+            &[],
+            &format!("{pat}\n"),
+        );
+        assert!(login.status.success(), "{:?}", text(&login));
+        assert!(
+            text(&login).1.contains(&format!("as {name}")),
+            "{:?}",
+            text(&login)
+        );
+    }
+    assert_eq!(
+        home.credentials_files().len(),
+        2,
+        "one credential per account"
+    );
+
+    // Whose token: the last login by default, the other with --user.
+    let sub_of = |args: &[&str]| {
+        let output = home.run(&backend, args, &[], "");
+        assert!(output.status.success(), "{:?}", text(&output));
+        text(&output).0.trim().to_owned()
+    };
+    let userinfo_sub = |token: String| {
+        let http = http.clone();
+        let url = server.url("/oauth2/userinfo");
+        async move {
+            let claims: Value = http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            claims["sub"].as_str().unwrap().to_owned()
+        }
+    };
+    let (ada, bob) = (&people[0].1, &people[1].1);
+    assert_eq!(&userinfo_sub(sub_of(&["auth", "token"])).await, bob);
+    assert_eq!(
+        &userinfo_sub(sub_of(&["auth", "token", "--user", "ada"])).await,
+        ada
+    );
+    let status = home.run(&backend, &["auth", "status", "--json"], &[], "");
+    let report: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(report["user"], "bob");
+    assert_eq!(report["other_logins"][0]["user"], "ada", "{report}");
+
+    // Switching the default, then logging one account out keeps the other.
+    let switched = home.run(&backend, &["auth", "switch", "--user", "ada"], &[], "");
+    assert!(switched.status.success(), "{:?}", text(&switched));
+    assert_eq!(&userinfo_sub(sub_of(&["auth", "token"])).await, ada);
+    let unknown = home.run(&backend, &["auth", "switch", "--user", "carol"], &[], "");
+    assert_eq!(unknown.status.code(), Some(4));
+    let logout = home.run(&backend, &["auth", "logout", "--user", "ada"], &[], "");
+    assert!(logout.status.success(), "{:?}", text(&logout));
+    assert_eq!(home.credentials_files().len(), 1);
+    assert_eq!(&userinfo_sub(sub_of(&["auth", "token"])).await, bob);
+}

@@ -289,7 +289,11 @@ fn client_may_request(client: &Application, resource: &ApiResource) -> bool {
 
 /// Whether the client may request one scope a resource defines (its grant on the resource,
 /// or the built-in CLI's Management API scope).
-fn client_may_request_scope(client: &Application, resource: &ApiResource, scope: &str) -> bool {
+pub(crate) fn client_may_request_scope(
+    client: &Application,
+    resource: &ApiResource,
+    scope: &str,
+) -> bool {
     if !resource.scopes.iter().any(|defined| defined.name == scope) {
         return false;
     }

@@ -24,7 +24,9 @@ mod response;
 mod tests;
 
 pub use checks::{STANDARD_SCOPES, check_authorization_request};
-pub(crate) use checks::{check_requested_scopes, find_requested_resources};
+pub(crate) use checks::{
+    check_requested_scopes, client_may_request_scope, find_requested_resources,
+};
 pub use error::{AuthorizeError, AuthorizeErrorCode};
 pub use redirect_uri::redirect_uri_matches;
 pub(crate) use request::distinct;

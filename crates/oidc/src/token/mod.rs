@@ -90,12 +90,8 @@ pub(crate) struct UserGrantTokens<'a> {
     pub client_id: &'a str,
     /// The user.
     pub user_id: &'a str,
-    /// The scopes the access token may carry (the grant's, or a subset asked for at refresh);
-    /// narrowed to the OIDC scopes and those its resource defines.
-    pub scopes: &'a [String],
-    /// The access token's resource, picked among the grant's; `None` means the UserInfo
-    /// endpoint.
-    pub resource: Option<&'a str>,
+    /// What the access token is for, resolved before anything was consumed or rotated.
+    pub target: TokenTarget,
     /// The ID token's authentication details, when `openid` is among the scopes.
     pub id_token: Option<NewIdToken<'a>>,
     /// The refresh token to hand out, already stored.
@@ -130,7 +126,58 @@ pub(crate) struct UserAuthorization<'a> {
     pub acr: Option<&'a str>,
 }
 
+/// The audience, lifetime and scope of a user grant's access token.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenTarget {
+    /// The resource indicator, or the UserInfo endpoint.
+    pub aud: String,
+    /// Lifetime (seconds).
+    pub ttl: u32,
+    /// The scopes it carries.
+    pub scopes: Vec<String>,
+}
+
 impl Engine {
+    /// What the access token of a user grant is for: `resource` (picked among the grant's;
+    /// `None`: the UserInfo endpoint) with the OIDC scopes of `scopes` plus the scopes that
+    /// resource defines *and the client holds on it*. Scope names are not unique across
+    /// resources: a scope granted for one resource must never ride on another's token.
+    /// Resolved before a code is used or a refresh token rotated where possible, so a failure
+    /// here burns nothing more.
+    pub(crate) async fn token_target(
+        &self,
+        tenant: &TenantContext,
+        client: &gatehouse_core::Application,
+        scopes: &[String],
+        resource: Option<&str>,
+    ) -> Result<TokenTarget, OAuthError> {
+        let oidc = scopes_for_resources(scopes, &[]);
+        let Some(indicator) = resource else {
+            return Ok(TokenTarget {
+                aud: userinfo_audience(&tenant.issuer),
+                ttl: USERINFO_ACCESS_TOKEN_TTL,
+                scopes: oidc,
+            });
+        };
+        let resource = self
+            .find_resource_by_indicator(tenant, indicator)
+            .await?
+            .ok_or_else(|| OAuthError::new(ErrorCode::InvalidTarget, "unknown resource"))?;
+        let scopes = scopes
+            .iter()
+            .filter(|scope| {
+                oidc.contains(scope)
+                    || crate::authorize::client_may_request_scope(client, &resource, scope)
+            })
+            .cloned()
+            .collect();
+        Ok(TokenTarget {
+            aud: indicator.to_owned(),
+            ttl: resource.access_token_ttl,
+            scopes,
+        })
+    }
+
     /// The first tokens of an authorization: an access token (for the resource the request
     /// picks), an ID token with `openid`, a refresh token (stored, for the whole grant) with
     /// `offline_access`.
@@ -148,6 +195,9 @@ impl Engine {
             authorization.requested_resource,
             &userinfo,
         )?;
+        let target = self
+            .token_target(tenant, client, authorization.scopes, resource)
+            .await?;
         let has_scope = |scope: &str| authorization.scopes.iter().any(|s| s == scope);
         let refresh_token = if has_scope("offline_access") {
             let (token, record) = refresh_token::first_refresh_token(&authorization, client, now);
@@ -174,8 +224,7 @@ impl Engine {
                 grant_id: authorization.grant_id,
                 client_id: &client.id,
                 user_id: &authorization.user.id,
-                scopes: authorization.scopes,
-                resource,
+                target,
                 id_token,
                 refresh_token,
                 session_id: authorization.session_id,
@@ -191,24 +240,8 @@ impl Engine {
         tenant: &TenantContext,
         grant: UserGrantTokens<'_>,
     ) -> Result<TokenResponse, OAuthError> {
-        let userinfo = userinfo_audience(&tenant.issuer);
-        // An access token for one resource carries the OIDC scopes and that resource's own,
-        // never another granted resource's; a UserInfo token the OIDC scopes only.
-        let (aud, ttl, scopes) = match grant.resource {
-            Some(indicator) => {
-                let resource = self
-                    .find_resource_by_indicator(tenant, indicator)
-                    .await?
-                    .ok_or_else(|| OAuthError::new(ErrorCode::InvalidTarget, "unknown resource"))?;
-                let scopes = scopes_for_resources(grant.scopes, &[&resource]);
-                (indicator, resource.access_token_ttl, scopes)
-            }
-            None => (
-                userinfo.as_str(),
-                USERINFO_ACCESS_TOKEN_TTL,
-                scopes_for_resources(grant.scopes, &[]),
-            ),
-        };
+        let TokenTarget { aud, ttl, scopes } = grant.target;
+        let aud = aud.as_str();
         let scope = scopes.join(" ");
         let (access_token, _) = self
             .mint_grant_access_token(

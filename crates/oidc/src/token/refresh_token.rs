@@ -262,6 +262,10 @@ impl Engine {
             .await?
             .filter(|user| !user.disabled)
             .ok_or_else(|| invalid_grant("the user is gone or disabled"))?;
+        // Resolved before rotating: a resource deleted since the grant is invalid_target and
+        // the refresh token stays usable (a rotation whose answer is lost would look like
+        // reuse on the next try and revoke the family).
+        let target = self.token_target(tenant, client, &scopes, resource).await?;
         let now = self.now();
         // RFC 6749 §6: the new refresh token's scope is identical to the old one's; it keeps
         // every resource of the grant too, so a later refresh may pick any of them.
@@ -304,8 +308,7 @@ impl Engine {
                 grant_id: &old.family_id,
                 client_id: &client.id,
                 user_id: &user.id,
-                scopes: &scopes,
-                resource,
+                target,
                 id_token,
                 refresh_token: Some(token),
                 session_id: old.session_id.as_deref(),

@@ -549,3 +549,117 @@ async fn revoking_a_refresh_token_ends_its_family_and_grant() {
     assert_eq!(revoke(app.clone(), rt).await, 200);
     assert_eq!(revoke(app, "not-a-token".to_owned()).await, 200);
 }
+
+/// Scope names are not unique across resources: a scope the client holds on one resource
+/// never rides on a token for another resource that happens to define it too. And a
+/// resource deleted after the grant is `invalid_target` at refresh without using up the
+/// refresh token.
+#[tokio::test]
+async fn a_scope_held_on_one_resource_never_reaches_another() {
+    let server = TestServer::start().await;
+    let root = server.root().await;
+    let mut ids = Vec::new();
+    for (name, indicator, scopes) in [
+        ("X", "https://x.example/api", vec!["shared"]),
+        ("Y", "https://y.example/api", vec!["shared", "other"]),
+    ] {
+        let body = CreateApiResource {
+            name: name.to_owned(),
+            indicator: indicator.to_owned(),
+            access_token_ttl: None,
+            scopes: scopes
+                .into_iter()
+                .map(|s| ResourceScope {
+                    name: s.to_owned(),
+                    description: String::new(),
+                })
+                .collect(),
+        };
+        ids.push(server.engine.create_resource(&root, body).await.unwrap().id);
+    }
+    let created = server
+        .engine
+        .create_application(
+            &root,
+            CreateApplication {
+                name: "Split".to_owned(),
+                app_type: ApplicationType::Web,
+                redirect_uris: vec![REDIRECT.to_owned()],
+                post_logout_redirect_uris: vec![],
+                third_party: false,
+                device_flow: false,
+                // `shared` only on X; on Y only `other`.
+                resource_grants: vec![
+                    ResourceGrant {
+                        resource_id: ids[0].clone(),
+                        scopes: vec!["shared".to_owned()],
+                    },
+                    ResourceGrant {
+                        resource_id: ids[1].clone(),
+                        scopes: vec!["other".to_owned()],
+                    },
+                ],
+                refresh_token_absolute_ttl: None,
+                refresh_token_idle_ttl: None,
+                jwks: None,
+            },
+        )
+        .await
+        .unwrap();
+    let (id, secret) = (created.application.id, created.client_secret.unwrap());
+    let client = Some((id.as_str(), secret.as_str()));
+    user(&server, "sam").await;
+    let mut browser = Browser::new(&server);
+    let extra = [
+        ("scope", "openid offline_access shared other"),
+        ("resource", "https://x.example/api"),
+        ("resource", "https://y.example/api"),
+    ];
+    let (code, _) = code_after_sign_in(&mut browser, &id, "sam", &extra).await;
+    let (status, tokens) = token(
+        &server,
+        client,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("code_verifier", VERIFIER),
+            ("redirect_uri", REDIRECT),
+            ("resource", "https://y.example/api"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(
+        aud_and_scope(&tokens),
+        (
+            "https://y.example/api".into(),
+            "openid offline_access other".into()
+        ),
+        "`shared` is held on X only"
+    );
+    let rt = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let (status, x) = refresh(&server, client, None, &rt, Some("https://x.example/api")).await;
+    assert_eq!(status, 200, "{x}");
+    assert_eq!(
+        aud_and_scope(&x),
+        (
+            "https://x.example/api".into(),
+            "openid offline_access shared".into()
+        )
+    );
+    let rt = x["refresh_token"].as_str().unwrap().to_owned();
+
+    // Y is deleted: asking for it is invalid_target, and the refresh token still works.
+    server.engine.delete_resource(&root, &ids[1]).await.unwrap();
+    let (status, gone) = refresh(&server, client, None, &rt, Some("https://y.example/api")).await;
+    assert_eq!(
+        (status, gone["error"].as_str()),
+        (400, Some("invalid_target")),
+        "{gone}"
+    );
+    let (status, still) = refresh(&server, client, None, &rt, Some("https://x.example/api")).await;
+    assert_eq!(
+        status, 200,
+        "the refused request used up the refresh token: {still}"
+    );
+}

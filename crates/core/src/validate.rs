@@ -53,6 +53,15 @@ pub fn check_resource_indicator(indicator: &str) -> Result<(), String> {
     if indicator.len() > MAX_URI_LEN {
         return Err("is too long".into());
     }
+    // A URI has no whitespace or control characters (RFC 3986 §2). The URL parser would
+    // trim or escape them; refusing them also keeps a list of indicators stored space-joined
+    // unambiguous.
+    if indicator
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err("must not contain spaces or control characters".into());
+    }
     let url = Url::parse(indicator).map_err(|_| "must be an absolute URI".to_owned())?;
     if indicator.contains('#') || url.fragment().is_some() {
         return Err("must not contain a fragment".into());
@@ -151,6 +160,15 @@ mod tests {
         assert!(check_resource_indicator("https://api.example/#x").is_err());
         assert!(check_resource_indicator("/api").is_err());
         assert!(check_resource_indicator("").is_err());
+        // Whitespace would be trimmed or escaped by the parser, and would split a stored list.
+        for spaced in [
+            "https://r.example/x https://other.example",
+            " https://b.example",
+            "https://b.example\t",
+            "https://b.example/\nx",
+        ] {
+            assert!(check_resource_indicator(spaced).is_err(), "{spaced:?}");
+        }
     }
 
     #[test]

@@ -84,6 +84,23 @@ async fn token(
     (status, response.json().await.unwrap())
 }
 
+/// Redeems a code of the web app (redirect URI `REDIRECT`), naming `resource` if given.
+async fn redeem(
+    server: &TestServer,
+    client: Option<(&str, &str)>,
+    code: &str,
+    resource: Option<&str>,
+) -> (u16, Value) {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("code_verifier", VERIFIER),
+        ("redirect_uri", REDIRECT),
+    ];
+    form.extend(resource.map(|r| ("resource", r)));
+    token(server, client, &form).await
+}
+
 async fn refresh(
     server: &TestServer,
     client: Option<(&str, &str)>,
@@ -158,18 +175,7 @@ async fn one_login_gives_tokens_for_each_granted_api() {
         ("resource", BILLING),
     ];
     let (code, _) = code_after_sign_in(&mut browser, &app.0, "erin", &extra).await;
-    let (status, tokens) = token(
-        &server,
-        client,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("code_verifier", VERIFIER),
-            ("redirect_uri", REDIRECT),
-            ("resource", ORDERS),
-        ],
-    )
-    .await;
+    let (status, tokens) = redeem(&server, client, &code, Some(ORDERS)).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(
         aud_and_scope(&tokens),
@@ -441,18 +447,7 @@ async fn third_party_consent_covers_every_resource() {
     let consent = consent.expect("a third-party app asks");
     assert!(consent.body.contains("Orders API"), "{}", consent.body);
     assert!(consent.body.contains("Billing API"), "{}", consent.body);
-    let (status, tokens) = token(
-        &server,
-        client,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("code_verifier", VERIFIER),
-            ("redirect_uri", REDIRECT),
-            ("resource", BILLING),
-        ],
-    )
-    .await;
+    let (status, tokens) = redeem(&server, client, &code, Some(BILLING)).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(
         aud_and_scope(&tokens),
@@ -492,17 +487,7 @@ async fn revoking_a_refresh_token_ends_its_family_and_grant() {
         ("resource", ORDERS),
     ];
     let (code, _) = code_after_sign_in(&mut browser, &app.0, "rita", &extra).await;
-    let (status, tokens) = token(
-        &server,
-        client,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("code_verifier", VERIFIER),
-            ("redirect_uri", REDIRECT),
-        ],
-    )
-    .await;
+    let (status, tokens) = redeem(&server, client, &code, None).await;
     assert_eq!(status, 200, "{tokens}");
     let rt = tokens["refresh_token"].as_str().unwrap().to_owned();
     let (status, plain) = refresh(&server, client, None, &rt, None).await;
@@ -616,18 +601,7 @@ async fn a_scope_held_on_one_resource_never_reaches_another() {
         ("resource", "https://y.example/api"),
     ];
     let (code, _) = code_after_sign_in(&mut browser, &id, "sam", &extra).await;
-    let (status, tokens) = token(
-        &server,
-        client,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("code_verifier", VERIFIER),
-            ("redirect_uri", REDIRECT),
-            ("resource", "https://y.example/api"),
-        ],
-    )
-    .await;
+    let (status, tokens) = redeem(&server, client, &code, Some("https://y.example/api")).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(
         aud_and_scope(&tokens),

@@ -8,15 +8,14 @@
 // (the example binary is found next to it: target/debug/examples/login).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import Provider from 'oidc-provider';
 
 import { launchBrowser } from '../lib/browser.mjs';
+import { cliHome } from '../lib/cli.mjs';
 import { freePort, gatehouseBin } from '../lib/gatehouse.mjs';
 
 const example = join(dirname(gatehouseBin()), 'examples', 'login');
@@ -54,14 +53,9 @@ describe('gatehouse-cli-auth against node-oidc-provider', () => {
     });
     server = provider.listen(port);
     browser = await launchBrowser();
-    const dir = await mkdtemp(join(tmpdir(), 'cli-auth-interop-'));
-    const urlFile = join(dir, 'url');
-    const script = join(dir, 'browser.sh');
-    writeFileSync(script, `#!/bin/sh\nprintf '%s' "$1" > '${urlFile}'\n`);
-    chmodSync(script, 0o755);
-    const env = { ...process.env, EXAMPLE_CONFIG_DIR: join(dir, 'config'), BROWSER: script, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-bus')}` };
-    delete env.DISPLAY;
-    home = { dir, urlFile, env, configDir: join(dir, 'config') };
+    // The CLI home of the e2e/cli tests (no keychain, a recording $BROWSER), for the example.
+    home = await cliHome();
+    home.env = { ...home.env, EXAMPLE_CONFIG_DIR: home.configDir, BROWSER: home.browser };
   });
 
   after(async () => {

@@ -369,4 +369,12 @@ impl ApplicationStore for PostgresStore {
         }
         Ok(())
     }
+
+    async fn client_generation(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT value FROM client_generation WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(from_sqlx)?;
+        row.try_get("value").map_err(from_sqlx)
+    }
 }

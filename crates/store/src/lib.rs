@@ -150,6 +150,11 @@ pub trait ApplicationStore: Send + Sync {
         application_id: &str,
         secret_id: &str,
     ) -> StoreResult<()>;
+    /// A counter, across tenants, that every committed change to an application, its secrets
+    /// or its resource grants moves, whoever writes it (database triggers bump it). Servers
+    /// cache what [`find_client`](Self::find_client) returns and poll this to see changes made
+    /// by other processes.
+    async fn client_generation(&self) -> StoreResult<i64>;
 }
 
 /// API resources and their scopes.

@@ -595,3 +595,68 @@ pub async fn application_client_auth_settings_roundtrip(store: Arc<dyn Store>) {
     let (client, _) = store.find_client("t1", "app-2").await.unwrap().unwrap();
     assert_eq!(client, plain);
 }
+
+/// Every committed change client authentication depends on moves the client generation, and
+/// reads or failed writes do not: caches of [`ApplicationStore::find_client`] rely on it.
+pub async fn client_generation_moves_on_every_client_change(store: Arc<dyn Store>) {
+    insert_tenants(&*store, &["t1"]).await;
+    store.insert_resource("t1", &resource("r-1")).await.unwrap();
+    store.insert_resource("t1", &resource("r-2")).await.unwrap();
+    let start = store.client_generation().await.unwrap();
+    let mut last = start;
+    let mut moved = async |what: &str| {
+        let now = store.client_generation().await.unwrap();
+        assert!(
+            now > last,
+            "{what} did not move the client generation ({last} -> {now})"
+        );
+        last = now;
+    };
+
+    let mut app = application("app-1", vec![grant("r-1", &["read"])]);
+    store.insert_application("t1", &app).await.unwrap();
+    moved("inserting an application").await;
+    store
+        .insert_client_secret("t1", &secret("s-1", "app-1", 1_700_000_000))
+        .await
+        .unwrap();
+    moved("inserting a secret").await;
+    app.name = "Renamed".to_owned();
+    store.update_application("t1", &app).await.unwrap();
+    moved("updating an application").await;
+    app.resource_grants = vec![grant("r-1", &["read"]), grant("r-2", &["write"])];
+    store.update_application("t1", &app).await.unwrap();
+    moved("changing grants").await;
+    store
+        .delete_client_secret("t1", "app-1", "s-1")
+        .await
+        .unwrap();
+    moved("deleting a secret").await;
+    store.delete_resource("t1", "r-2").await.unwrap();
+    moved("deleting a resource an application is granted").await;
+
+    // Reads and refused writes leave it alone.
+    let before = store.client_generation().await.unwrap();
+    store.find_client("t1", "app-1").await.unwrap();
+    store
+        .list_applications("t1", &page(None, 10))
+        .await
+        .unwrap();
+    assert_conflict(
+        store.insert_application("t1", &app).await,
+        "duplicate application id",
+    );
+    assert_not_found(
+        store.delete_client_secret("t1", "app-1", "s-1").await,
+        "deleting a missing secret",
+    );
+    assert_eq!(store.client_generation().await.unwrap(), before);
+
+    store.delete_application("t1", "app-1").await.unwrap();
+    let end = store.client_generation().await.unwrap();
+    assert!(
+        end > before,
+        "deleting an application did not move the client generation"
+    );
+    assert!(end > start);
+}

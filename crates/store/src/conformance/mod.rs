@@ -75,6 +75,7 @@ macro_rules! conformance_tests {
             application_delete_cascades_secrets_and_grants,
             application_grant_to_unknown_resource_rejected,
             application_list_pagination,
+            client_generation_moves_on_every_client_change,
             missing_rows_are_not_found,
             tenant_isolation,
             client_secrets_scoped_to_application,

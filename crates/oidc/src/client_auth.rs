@@ -466,16 +466,14 @@ impl Engine {
         tenant: &TenantContext,
         credentials: &UnverifiedClientCredentials,
     ) -> Result<Application, OAuthError> {
-        let found = self
-            .store
-            .find_client(tenant.id(), &credentials.client_id)
-            .await?;
-        let Some((app, secrets)) = found else {
+        let found = self.find_client(tenant, &credentials.client_id).await?;
+        let Some(record) = found else {
             return Err(OAuthError::invalid_client().with_detail("unknown client"));
         };
+        let (app, secrets) = (&record.0, &record.1);
         if let Some(assertion) = &credentials.assertion {
             return self
-                .authenticate_with_assertion(tenant, app, assertion.expose())
+                .authenticate_with_assertion(tenant, app.clone(), assertion.expose())
                 .await;
         }
         match (&credentials.secret, app.app_type.is_confidential()) {
@@ -490,12 +488,12 @@ impl Engine {
                         constant_time_eq(&stored.secret_hash, &presented) | found
                     });
                 if matched {
-                    Ok(app)
+                    Ok(app.clone())
                 } else {
                     Err(OAuthError::invalid_client().with_detail("wrong or expired secret"))
                 }
             }
-            (None, false) => Ok(app),
+            (None, false) => Ok(app.clone()),
             (None, true) => {
                 Err(OAuthError::invalid_client().with_detail("confidential client without secret"))
             }

@@ -2,6 +2,8 @@
 //! handler receives. No global singletons, so tests run many engines in parallel.
 
 use crate::cache::TtlCache;
+pub use crate::client_cache::SYNC_INTERVAL as CLIENT_SYNC_INTERVAL;
+use crate::client_cache::{ClientCache, ClientRecord};
 use crate::keys::KeyManager;
 use crate::{Clock, OAuthError};
 use gatehouse_core::{
@@ -10,13 +12,15 @@ use gatehouse_core::{
 use gatehouse_crypto::{MasterKey, PasswordHasher};
 use gatehouse_store::{Store, StoreError};
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::Semaphore;
 
 /// How long a resolved tenant is trusted (seconds); tenants never change name.
 const TENANT_TTL: i64 = 60;
 
 /// How long an API resource definition is trusted (seconds). A change made on this replica
-/// applies at once; other replicas see it within this time. Grants are always read fresh.
+/// applies at once; other replicas see it within this time. Grants are read with the client
+/// (see `client_cache`), so they apply at once.
 pub const RESOURCE_TTL: i64 = 5;
 
 /// The most argon2 computations (hash or verify) one engine ever runs at once, whatever the
@@ -106,6 +110,9 @@ pub struct Engine {
     pub config: EngineConfig,
     tenants: TtlCache<Arc<TenantContext>>,
     resources: TtlCache<Option<ApiResource>>,
+    /// Client records for client authentication, kept in step with the store by
+    /// [`Engine::sync_clients`].
+    pub(crate) clients: ClientCache,
     /// Hashes and verifies user passwords (argon2id).
     pub(crate) passwords: Arc<PasswordHasher>,
     /// Bounds how many argon2 computations run at once, so a burst of sign-ins or user
@@ -124,6 +131,7 @@ impl Engine {
         let keys = KeyManager::new(master_key, config.cache_capacity, config.key_cache_seconds);
         let tenants = TtlCache::new(config.cache_capacity, TENANT_TTL);
         let resources = TtlCache::new(config.cache_capacity, RESOURCE_TTL);
+        let clients = ClientCache::new(config.cache_capacity);
         Self {
             store,
             keys,
@@ -131,6 +139,7 @@ impl Engine {
             config,
             tenants,
             resources,
+            clients,
             passwords: Arc::new(PasswordHasher::new()),
             password_permits: Arc::new(Semaphore::new(password_hash_concurrency())),
         }
@@ -193,6 +202,60 @@ impl Engine {
     pub fn forget_resource(&self, tenant: &TenantContext, indicator: &str) {
         self.resources
             .remove(&resource_cache_key(tenant, indicator));
+    }
+
+    /// A client and its secrets, for client authentication: from the client cache while polls
+    /// vouch for it (see `client_cache`), otherwise from the store.
+    pub(crate) async fn find_client(
+        &self,
+        tenant: &TenantContext,
+        client_id: &str,
+    ) -> Result<Option<ClientRecord>, StoreError> {
+        let now = self.now();
+        if let Some(found) = self.clients.get(tenant.id(), client_id, now) {
+            return Ok(Some(found));
+        }
+        let version = self.clients.version();
+        let Some(found) = self.store.find_client(tenant.id(), client_id).await? else {
+            return Ok(None);
+        };
+        let record = Arc::new(found);
+        self.clients
+            .put(tenant.id(), client_id, version, record.clone(), now);
+        Ok(Some(record))
+    }
+
+    /// Drops every cached client: call once a change this process made to an application, its
+    /// secrets or its grants is committed.
+    pub(crate) fn forget_clients(&self) {
+        self.clients.invalidate();
+    }
+
+    /// Polls the store's client generation once, so changes other processes made to clients
+    /// reach the client cache. A server calls this every [`CLIENT_SYNC_INTERVAL`]; until the
+    /// first success, and soon after a failure, the cache is bypassed.
+    pub async fn sync_clients(&self) -> Result<(), StoreError> {
+        let polled_at = Instant::now();
+        match self.store.client_generation().await {
+            Ok(generation) => {
+                self.clients.observe(generation, polled_at);
+                Ok(())
+            }
+            Err(error) => {
+                self.clients.stale();
+                Err(error)
+            }
+        }
+    }
+
+    /// Checks the database answers (`/readyz`). A failure also stops trusting cached clients,
+    /// so nothing is served from memory while the database is known to be down.
+    pub async fn ready(&self) -> Result<(), StoreError> {
+        let answer = self.store.ping().await;
+        if answer.is_err() {
+            self.clients.stale();
+        }
+        answer
     }
 
     /// The indicator to show for a resource: the Management API's is derived from the issuer.

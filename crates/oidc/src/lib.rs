@@ -10,6 +10,7 @@ pub mod admins;
 pub mod authorize;
 mod cache;
 pub mod client_auth;
+mod client_cache;
 pub mod clock;
 pub mod device;
 pub mod discovery;

@@ -454,14 +454,20 @@ impl Engine {
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_application(tenant.id(), &app).await?;
+        let inserted = self.store.insert_application(tenant.id(), &app).await;
+        self.forget_clients();
+        inserted?;
         // A client registered with keys authenticates with them: no secret unless asked for.
         let client_secret = if app.app_type.is_confidential() && app.jwks.is_none() {
             let (value, record) =
                 generate_client_secret(&app.id, wire::CreateClientSecret::default(), now);
-            if let Err(error) = self.store.insert_client_secret(tenant.id(), &record).await {
+            let inserted = self.store.insert_client_secret(tenant.id(), &record).await;
+            self.forget_clients();
+            if let Err(error) = inserted {
                 // Leave no confidential application without a secret behind.
-                if let Err(cleanup) = self.store.delete_application(tenant.id(), &app.id).await {
+                let cleanup = self.store.delete_application(tenant.id(), &app.id).await;
+                self.forget_clients();
+                if let Err(cleanup) = cleanup {
                     tracing::warn!(%cleanup, "could not remove an application whose secret failed");
                 }
                 return Err(error.into());
@@ -545,7 +551,9 @@ impl Engine {
         app.refresh_token_idle_ttl = refresh_token_idle_ttl.unwrap_or(app.refresh_token_idle_ttl);
         app.jwks = jwks.unwrap_or(app.jwks);
         app.updated_at = self.now();
-        self.store.update_application(tenant.id(), &app).await?;
+        let updated = self.store.update_application(tenant.id(), &app).await;
+        self.forget_clients();
+        updated?;
         Ok(application_view(app))
     }
 
@@ -559,13 +567,12 @@ impl Engine {
         if app.builtin {
             return Err(ManagementError::BuiltinReadonly("application"));
         }
-        self.store
-            .delete_application(tenant.id(), id)
-            .await
-            .map_err(|error| match error {
-                StoreError::NotFound => ManagementError::NotFound("application"),
-                other => other.into(),
-            })
+        let deleted = self.store.delete_application(tenant.id(), id).await;
+        self.forget_clients();
+        deleted.map_err(|error| match error {
+            StoreError::NotFound => ManagementError::NotFound("application"),
+            other => other.into(),
+        })
     }
 
     /// Adds a client secret to a confidential application; the value is shown only here.
@@ -591,9 +598,9 @@ impl Engine {
             )));
         }
         let (value, record) = generate_client_secret(&app.id, body, now);
-        self.store
-            .insert_client_secret(tenant.id(), &record)
-            .await?;
+        let inserted = self.store.insert_client_secret(tenant.id(), &record).await;
+        self.forget_clients();
+        inserted?;
         Ok(wire::CreatedClientSecret {
             info: client_secret_view(&record),
             client_secret: value,
@@ -621,13 +628,15 @@ impl Engine {
         secret_id: &str,
     ) -> Result<(), ManagementError> {
         let app = self.find_application_record(tenant, application_id).await?;
-        self.store
+        let deleted = self
+            .store
             .delete_client_secret(tenant.id(), &app.id, secret_id)
-            .await
-            .map_err(|error| match error {
-                StoreError::NotFound => ManagementError::NotFound("client secret"),
-                other => other.into(),
-            })
+            .await;
+        self.forget_clients();
+        deleted.map_err(|error| match error {
+            StoreError::NotFound => ManagementError::NotFound("client secret"),
+            other => other.into(),
+        })
     }
 }
 

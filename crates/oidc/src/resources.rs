@@ -191,8 +191,11 @@ impl Engine {
         resource.access_token_ttl = access_token_ttl.unwrap_or(resource.access_token_ttl);
         resource.scopes = scopes.unwrap_or(resource.scopes);
         resource.updated_at = self.now();
-        self.store.update_resource(tenant.id(), &resource).await?;
+        let updated = self.store.update_resource(tenant.id(), &resource).await;
         self.forget_resource(tenant, &resource.indicator);
+        // Grants of scopes the resource no longer defines may have gone with them.
+        self.forget_clients();
+        updated?;
         Ok(self.resource_view(tenant, resource))
     }
 
@@ -208,6 +211,8 @@ impl Engine {
         }
         let deleted = self.store.delete_resource(tenant.id(), id).await;
         self.forget_resource(tenant, &resource.indicator);
+        // The grants on it went too.
+        self.forget_clients();
         deleted.map_err(|error| match error {
             StoreError::NotFound => ManagementError::NotFound("resource"),
             other => other.into(),

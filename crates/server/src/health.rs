@@ -24,7 +24,7 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match tokio::time::timeout(READY_TIMEOUT, state.engine.store.ping()).await {
+    match tokio::time::timeout(READY_TIMEOUT, state.engine.ready()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n").into_response(),
         Ok(Err(error)) => {
             tracing::warn!(%error, "readiness check failed");

@@ -86,11 +86,46 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let sync = AbortOnDrop(tokio::spawn(sync_clients(state.engine.clone())));
     let app = router(state);
     let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
+    let served = axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    drop(sync);
+    served
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Keeps the engine's client cache in step with the database: one poll per interval for the
+/// whole process, whatever the number of tenants. Logs when polls start and stop failing.
+async fn sync_clients(engine: Arc<Engine>) {
+    let mut interval = tokio::time::interval(gatehouse_oidc::engine::CLIENT_SYNC_INTERVAL);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    loop {
+        interval.tick().await;
+        match engine.sync_clients().await {
+            Ok(()) if failing => {
+                failing = false;
+                tracing::info!("client cache back in step with the database");
+            }
+            Ok(()) => {}
+            Err(error) if !failing => {
+                failing = true;
+                tracing::warn!(%error, "client cache bypassed: the database did not answer");
+            }
+            Err(_) => {}
+        }
+    }
 }
 
 /// Runs one request through the app without a socket (tests, fuzzing).

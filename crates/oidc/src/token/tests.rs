@@ -28,6 +28,7 @@ use gatehouse_types::management::{
 use std::sync::Arc;
 
 mod assertions;
+mod client_cache;
 mod resources;
 
 const NOW: i64 = 1_700_000_000;

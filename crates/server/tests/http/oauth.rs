@@ -757,6 +757,103 @@ async fn two_replicas_share_issuer_keys_and_revocations() {
     );
 }
 
+/// Client secrets are cached per replica (see the engine's `client_cache`): a change through
+/// one replica's Management API applies there at once and on the others at their next poll
+/// of the database (every 100 ms).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_secret_changes_reach_every_replica() {
+    let a = TestServer::start().await;
+    let b = a.replica().await;
+    let root = a.root().await;
+    let admin = a.management_token().await;
+    let (id, first) = a.management_app(&root).await;
+    let status = async |server: &TestServer, secret: &str| {
+        server
+            .post_form(
+                &server.url("/oauth2/token"),
+                Some((&id, secret)),
+                &[
+                    ("grant_type", "client_credentials"),
+                    ("resource", &root.management_indicator()),
+                ],
+            )
+            .await
+            .status()
+            .as_u16()
+    };
+    // Both replicas have polled and cached the client.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(status(&a, &first).await, 200);
+    assert_eq!(status(&b, &first).await, 200);
+
+    // A second secret made on B works on B at once, and on A within a poll or two.
+    let response = b
+        .client
+        .post(b.url(&format!("/api/applications/{id}/secrets")))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({ "name": "second" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let created: Value = response.json().await.unwrap();
+    let second = created["client_secret"].as_str().unwrap().to_owned();
+    assert_eq!(status(&b, &second).await, 200);
+    let waited = until_status(async || status(&a, &second).await, 200).await;
+    eprintln!("[replicas] new secret accepted by the other replica after {waited:?}");
+
+    // The first secret deleted through A is refused by A at once, then by B.
+    let listed: Value = a
+        .client
+        .get(a.url(&format!("/api/applications/{id}/secrets")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let first_id = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["name"] != "second")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = a
+        .client
+        .delete(a.url(&format!("/api/applications/{id}/secrets/{first_id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(status(&a, &first).await, 401);
+    let waited = until_status(async || status(&b, &first).await, 401).await;
+    eprintln!("[replicas] deleted secret refused by the other replica after {waited:?}");
+    assert_eq!(status(&b, &second).await, 200);
+}
+
+/// Repeats `request` until it answers `expected`; panics after 2 s (the poll runs every
+/// 100 ms, so that is 20 polls).
+async fn until_status(request: impl AsyncFn() -> u16, expected: u16) -> std::time::Duration {
+    let began = std::time::Instant::now();
+    loop {
+        let status = request().await;
+        if status == expected {
+            return began.elapsed();
+        }
+        assert!(
+            began.elapsed() < std::time::Duration::from_secs(2),
+            "still {status}, not {expected}, after {:?}",
+            began.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_and_metrics() {
     let server = TestServer::start().await;

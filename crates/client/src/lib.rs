@@ -421,6 +421,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn users_carry_the_standard_claims() {
+        let body = r#"{"id":"u1","username":"ada","email_verified":false,"phone_number":"+442079460958","phone_number_verified":true,"given_name":"Ada","locale":"en-GB","address":{"locality":"London","country":"United Kingdom"},"has_password":true,"disabled":false,"created_at":1,"updated_at":2}"#;
+        let answer: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .into_boxed_str(),
+        );
+        let (url, server) = serve_once(answer);
+        let client = Client::new(url, BearerToken::new("secret-token")).unwrap();
+        let user = client.get_user("u1").await.unwrap();
+        server.join().unwrap();
+        assert_eq!(user.phone_number.as_deref(), Some("+442079460958"));
+        assert!(user.phone_number_verified);
+        assert_eq!(user.given_name.as_deref(), Some("Ada"));
+        assert_eq!(user.locale.as_deref(), Some("en-GB"));
+        let address = user.address.unwrap();
+        assert_eq!(address.locality.as_deref(), Some("London"));
+        assert_eq!(address.street_address, None);
+        // A change that clears a claim sends `null` for it, and nothing for the others.
+        let clear = gatehouse_types::management::UpdateUser {
+            phone_number: Some(None),
+            address: Some(None),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&clear).unwrap(),
+            r#"{"phone_number":null,"address":null}"#
+        );
+    }
+
+    #[tokio::test]
     async fn redirects_are_not_followed() {
         let (url, server) = serve_once(
             "HTTP/1.1 301 Moved Permanently\r\nlocation: https://elsewhere.example/api/users\r\n\

@@ -34,7 +34,9 @@ impl Client {
         self.call(Method::GET, url, None::<&()>).await
     }
 
-    /// Changes the given fields of a user (`PATCH /api/users/{id}`).
+    /// Changes the given fields of a user (`PATCH /api/users/{id}`). A field left `None` keeps
+    /// its value; `Some(None)` on a standard claim (`phone_number`, `given_name`, ...,
+    /// `address`) removes it.
     pub async fn update_user(&self, id: &str, body: &UpdateUser) -> Result<User, ClientError> {
         let url = self.url(&["users", check_id(id)?]);
         self.call(Method::PATCH, url, Some(body)).await

@@ -8,6 +8,7 @@ pub mod grant;
 pub mod interaction;
 pub mod model;
 pub mod pat;
+pub mod profile;
 pub mod throttle;
 pub mod user;
 pub mod validate;

@@ -12,10 +12,12 @@ use std::sync::LazyLock;
 
 use unicode_normalization::UnicodeNormalization as _;
 
+use crate::profile::{Address, Profile};
 use crate::validate::check_display_name;
 
-/// A user of one tenant (the store takes the tenant on every call).
-#[derive(Clone, PartialEq, Eq)]
+/// A user of one tenant (the store takes the tenant on every call). `Default` is an empty
+/// record, for building one field by field.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct User {
     /// Stable id, the `sub` of this user's tokens.
     pub id: String,
@@ -27,6 +29,15 @@ pub struct User {
     pub email_verified: bool,
     /// Display name.
     pub name: Option<String>,
+    /// Phone number in E.164 form (see [`crate::profile::canonical_phone_number`]); not
+    /// unique and not a sign-in identifier.
+    pub phone_number: Option<String>,
+    /// Whether the user proved control of `phone_number`.
+    pub phone_number_verified: bool,
+    /// The other claims of the `profile` scope (OIDC Core §5.1).
+    pub profile: Profile,
+    /// Postal address (OIDC Core §5.1.1); never an address without any member.
+    pub address: Option<Address>,
     /// argon2id PHC string of the normalized password; `None` for users without a password.
     pub password_hash: Option<String>,
     /// A disabled user cannot sign in.
@@ -45,6 +56,10 @@ impl fmt::Debug for User {
             .field("email", &self.email)
             .field("email_verified", &self.email_verified)
             .field("name", &self.name)
+            .field("phone_number", &self.phone_number)
+            .field("phone_number_verified", &self.phone_number_verified)
+            .field("profile", &self.profile)
+            .field("address", &self.address)
             .field(
                 "password_hash",
                 &self.password_hash.as_ref().map(|_| "[redacted]"),
@@ -74,7 +89,7 @@ const MAX_RAW_IDENTIFIER_LEN: usize = 1024;
 
 /// Unicode format characters (general category Cf): invisible, so they can make two
 /// identifiers that look the same. Unicode 15 ranges.
-fn is_format_char(c: char) -> bool {
+pub(crate) fn is_format_char(c: char) -> bool {
     matches!(
         c,
         '\u{00AD}'
@@ -102,7 +117,7 @@ fn is_format_char(c: char) -> bool {
 }
 
 /// Bidirectional controls, which can reorder how a name is displayed.
-fn is_bidi_control(c: char) -> bool {
+pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(
         c,
         '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
@@ -654,15 +669,18 @@ mod tests {
             email: Some("alice@example.com".into()),
             email_verified: true,
             name: Some("Alice".into()),
+            phone_number: Some("+14255551212".into()),
             password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into()),
             disabled: false,
             created_at: 1,
             updated_at: 2,
+            ..User::default()
         };
         let text = format!("{user:?}");
         assert!(!text.contains("argon2"), "{text}");
         assert!(text.contains("[redacted]"), "{text}");
         assert!(text.contains("alice@example.com"), "{text}");
+        assert!(text.contains("+14255551212"), "{text}");
         let without = User {
             password_hash: None,
             ..user

@@ -119,6 +119,7 @@ async fn create_user(
         password,
         name: args.name,
         email_verified: Some(args.email_verified),
+        ..Default::default()
     };
     let user = engine.create_user(tenant, body).await.map_err(describe)?;
     if args.json {
@@ -141,6 +142,7 @@ async fn bootstrap(
         password,
         name: None,
         email_verified: Some(false),
+        ..Default::default()
     };
     let user = engine
         .bootstrap_admin(tenant, body)

@@ -30,6 +30,7 @@ pub mod resources;
 pub mod revocation;
 pub mod throttle;
 pub mod token;
+mod user_profile;
 pub mod userinfo;
 pub mod users;
 

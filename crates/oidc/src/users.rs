@@ -9,6 +9,7 @@
 //! one without a password, costs one dummy verification (U-05).
 
 use crate::management::{FieldErrors, ListOptions, ManagementError, new_id, next_cursor};
+use crate::user_profile::{ProfileClaims, address_view, parse_claim_changes, parse_new_claims};
 use crate::{Engine, TenantContext};
 use gatehouse_core::user::{
     User, canonical_display_name, canonical_email, canonical_username, check_password,
@@ -28,6 +29,7 @@ pub const MAX_QUERY_LEN: usize = 256;
 
 /// A stored user as a wire body: never the hash, only whether there is one.
 pub fn user_view(user: User) -> wire::User {
+    let profile = user.profile;
     wire::User {
         has_password: user.password_hash.is_some(),
         id: user.id,
@@ -35,6 +37,20 @@ pub fn user_view(user: User) -> wire::User {
         email: user.email,
         email_verified: user.email_verified,
         name: user.name,
+        phone_number: user.phone_number,
+        phone_number_verified: user.phone_number_verified,
+        given_name: profile.given_name,
+        family_name: profile.family_name,
+        middle_name: profile.middle_name,
+        nickname: profile.nickname,
+        profile: profile.profile,
+        picture: profile.picture,
+        website: profile.website,
+        gender: profile.gender,
+        birthdate: profile.birthdate,
+        zoneinfo: profile.zoneinfo,
+        locale: profile.locale,
+        address: user.address.map(address_view),
         disabled: user.disabled,
         created_at: user.created_at,
         updated_at: user.updated_at,
@@ -221,6 +237,7 @@ impl Engine {
                 .collect();
             parse_new_password(&mut errors, password, &identifiers)
         });
+        let claims = parse_new_claims(&mut errors, &body);
         errors.into_result()?;
         self.check_identifiers_free(tenant, None, username.as_deref(), email.as_deref())
             .await?;
@@ -235,6 +252,10 @@ impl Engine {
             email,
             email_verified: body.email_verified.unwrap_or(false),
             name,
+            phone_number: claims.phone_number,
+            phone_number_verified: claims.phone_number_verified,
+            profile: claims.profile,
+            address: claims.address,
             password_hash,
             disabled: false,
             created_at: now,
@@ -275,7 +296,7 @@ impl Engine {
     }
 
     /// Changes the provided fields of a user; a new password is checked and hashed like a
-    /// first one.
+    /// first one. `null` removes a profile, phone or address claim.
     pub async fn update_user(
         &self,
         tenant: &TenantContext,
@@ -306,6 +327,7 @@ impl Engine {
                 .collect();
             parse_new_password(&mut errors, password, &identifiers)
         });
+        let claims = parse_claim_changes(&mut errors, &body, ProfileClaims::of(&user));
         errors.into_result()?;
         self.check_identifiers_free(tenant, Some(id), username.as_deref(), email.as_deref())
             .await?;
@@ -323,6 +345,7 @@ impl Engine {
         user.name = name.or(user.name);
         user.email_verified = body.email_verified.unwrap_or(user.email_verified);
         user.disabled = body.disabled.unwrap_or(user.disabled);
+        claims.apply_to(&mut user);
         user.updated_at = self.now();
         self.store
             .update_user(tenant.id(), &user)
@@ -621,13 +644,10 @@ mod tests {
         let user = User {
             id: "u-1".into(),
             username: Some("old".into()),
-            email: None,
-            email_verified: false,
-            name: None,
             password_hash: Some(weak),
-            disabled: false,
             created_at: 1,
             updated_at: 1,
+            ..User::default()
         };
         engine.store.insert_user("t1", &user).await.unwrap();
         let signed_in = engine
@@ -708,5 +728,88 @@ mod tests {
             engine.get_user(&tenant, &created.id).await,
             Err(ManagementError::NotFound("user"))
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn profile_phone_and_address_are_stored_shown_and_cleared() {
+        let (engine, tenant, _db) = engine().await;
+        let body: wire::CreateUser = serde_json::from_value(serde_json::json!({
+            "username": "ada",
+            "phone_number": "+44 (20) 7946-0958",
+            "given_name": "Ada",
+            "locale": "en_GB",
+            "picture": "HTTPS://Example.com/ada.png",
+            "address": {"locality": "London", "country": " "},
+        }))
+        .unwrap();
+        let created = engine.create_user(&tenant, body).await.unwrap();
+        assert_eq!(created.phone_number.as_deref(), Some("+442079460958"));
+        assert!(!created.phone_number_verified);
+        assert_eq!(created.locale.as_deref(), Some("en-GB"));
+        assert_eq!(
+            created.picture.as_deref(),
+            Some("https://example.com/ada.png")
+        );
+        let address = created.address.clone().unwrap();
+        assert_eq!(
+            (address.locality.as_deref(), address.country),
+            (Some("London"), None)
+        );
+        assert_eq!(
+            engine.get_user(&tenant, &created.id).await.unwrap(),
+            created
+        );
+
+        // A bad phone number names its field and changes nothing.
+        let bad: wire::UpdateUser = serde_json::from_value(serde_json::json!({
+            "phone_number": "020 7946 0958",
+            "given_name": "Augusta",
+        }))
+        .unwrap();
+        let error = engine
+            .update_user(&tenant, &created.id, bad)
+            .await
+            .unwrap_err();
+        assert_eq!(fields(error), ["phone_number"]);
+        assert_eq!(
+            engine.get_user(&tenant, &created.id).await.unwrap(),
+            created
+        );
+
+        let verify: wire::UpdateUser =
+            serde_json::from_value(serde_json::json!({"phone_number_verified": true})).unwrap();
+        let verified = engine
+            .update_user(&tenant, &created.id, verify)
+            .await
+            .unwrap();
+        assert!(verified.phone_number_verified);
+        let clear: wire::UpdateUser = serde_json::from_value(serde_json::json!({
+            "phone_number": null,
+            "address": null,
+            "given_name": null,
+        }))
+        .unwrap();
+        let cleared = engine
+            .update_user(&tenant, &created.id, clear)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                cleared.phone_number,
+                cleared.phone_number_verified,
+                cleared.given_name,
+                cleared.address
+            ),
+            (None, false, None, None)
+        );
+        assert_eq!(cleared.locale.as_deref(), Some("en-GB"), "left as it was");
+        let stored = engine
+            .store
+            .find_user("t1", &created.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.profile.locale.as_deref(), Some("en-GB"));
+        assert_eq!((stored.phone_number, stored.address), (None, None));
     }
 }

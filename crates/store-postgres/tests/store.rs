@@ -101,13 +101,9 @@ async fn pat_conflicts_name_what_collided() {
     let user = gatehouse_core::user::User {
         id: "u-1".into(),
         username: Some("ada".into()),
-        email: None,
-        email_verified: false,
-        name: None,
-        password_hash: None,
-        disabled: false,
         created_at: 1,
         updated_at: 1,
+        ..Default::default()
     };
     store.insert_user("t1", &user).await.unwrap();
     let token = gatehouse_core::PersonalAccessToken {
@@ -308,7 +304,8 @@ async fn hot_reads_recover_from_terminated_connections() {
 
 /// Rows written before migration 0006 still load after the later migrations: a refresh token
 /// with no recorded authentication, an application with the default lifetimes, no JWK Set and
-/// no device flow, and the built-in CLI application with the device flow (0008).
+/// no device flow, the built-in CLI application with the device flow (0008), and a user
+/// without the claims of 0011.
 #[tokio::test]
 async fn rows_from_before_migration_0006_still_load() {
     use gatehouse_store::RefreshTokenStore;
@@ -374,6 +371,17 @@ async fn rows_from_before_migration_0006_still_load() {
     let token = store.find_refresh_token("t1", &[1]).await.unwrap().unwrap();
     assert_eq!((token.auth_time, token.amr, token.acr), (0, vec![], None));
     assert_eq!(token.scopes, ["openid"]);
+    // Users from before 0011 have no claims and an unverified phone number.
+    let user = store.find_user("t1", "u-1").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            user.phone_number,
+            user.phone_number_verified,
+            user.profile,
+            user.address
+        ),
+        (None, false, Default::default(), None)
+    );
 }
 
 /// On a fresh database (no statistics), the lookups by secret hash or id that every request

@@ -3,25 +3,44 @@
 //! sign-ups cannot both take a name.
 
 use async_trait::async_trait;
+use gatehouse_core::profile::Address;
 use gatehouse_core::user::User;
 use gatehouse_store::{PageRequest, StoreError, StoreResult, UserStore, like_contains_pattern};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
-use crate::{SqliteStore, error::from_sqlx, page_limit};
+use crate::{SqliteStore, error::from_sqlx, json, page_limit};
 
 fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
+    let profile: String = row.try_get("profile").map_err(from_sqlx)?;
+    let address: Option<String> = row.try_get("address").map_err(from_sqlx)?;
     Ok(User {
         id: row.try_get("id").map_err(from_sqlx)?,
         username: row.try_get("username").map_err(from_sqlx)?,
         email: row.try_get("email").map_err(from_sqlx)?,
         email_verified: row.try_get("email_verified").map_err(from_sqlx)?,
         name: row.try_get("name").map_err(from_sqlx)?,
+        phone_number: row.try_get("phone_number").map_err(from_sqlx)?,
+        phone_number_verified: row.try_get("phone_number_verified").map_err(from_sqlx)?,
+        profile: json::decode(&profile, "users.profile")?,
+        address: address
+            .map(|text| json::decode::<Address>(&text, "users.address"))
+            .transpose()?
+            .filter(|address| !address.is_empty()),
         password_hash: row.try_get("password_hash").map_err(from_sqlx)?,
         disabled: row.try_get("disabled").map_err(from_sqlx)?,
         created_at: row.try_get("created_at").map_err(from_sqlx)?,
         updated_at: row.try_get("updated_at").map_err(from_sqlx)?,
     })
+}
+
+/// The `address` column of a user: JSON, or NULL for no address (or one without a member).
+fn address_column(user: &User) -> StoreResult<Option<String>> {
+    user.address
+        .as_ref()
+        .filter(|address| !address.is_empty())
+        .map(json::encode)
+        .transpose()
 }
 
 /// Matches users whose username, email or name contains the pattern's text (lowercased).
@@ -39,8 +58,9 @@ where
 {
     sqlx::query(
         "INSERT INTO users (tenant_id, id, username, email, email_verified, name, \
+         phone_number, phone_number_verified, profile, address, \
          password_hash, disabled, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(tenant_id)
     .bind(&user.id)
@@ -48,6 +68,10 @@ where
     .bind(&user.email)
     .bind(user.email_verified)
     .bind(&user.name)
+    .bind(&user.phone_number)
+    .bind(user.phone_number_verified)
+    .bind(json::encode(&user.profile)?)
+    .bind(address_column(user)?)
     .bind(&user.password_hash)
     .bind(user.disabled)
     .bind(user.created_at)
@@ -110,7 +134,9 @@ impl UserStore for SqliteStore {
     async fn update_user(&self, tenant_id: &str, user: &User) -> StoreResult<()> {
         let updated = sqlx::query(
             "UPDATE users SET username = ?1, email = ?2, email_verified = ?3, name = ?4, \
-             password_hash = ?5, disabled = ?6, updated_at = ?7 WHERE tenant_id = ?8 AND id = ?9",
+             password_hash = ?5, disabled = ?6, updated_at = ?7, phone_number = ?10, \
+             phone_number_verified = ?11, profile = ?12, address = ?13 \
+             WHERE tenant_id = ?8 AND id = ?9",
         )
         .bind(&user.username)
         .bind(&user.email)
@@ -121,6 +147,10 @@ impl UserStore for SqliteStore {
         .bind(user.updated_at)
         .bind(tenant_id)
         .bind(&user.id)
+        .bind(&user.phone_number)
+        .bind(user.phone_number_verified)
+        .bind(json::encode(&user.profile)?)
+        .bind(address_column(user)?)
         .execute(&self.pool)
         .await
         .map_err(from_sqlx)?;

@@ -377,6 +377,48 @@ pub struct User {
     /// Display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Phone number in E.164 form (`+` and 7-15 digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Whether the user proved control of `phone_number`.
+    #[serde(default)]
+    pub phone_number_verified: bool,
+    /// Given (first) name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// Surname (last name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// Middle name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    /// Casual name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    /// URL of the profile page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// URL of a picture of the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// URL of the user's web page or blog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// Gender.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    /// Birthday: `YYYY-MM-DD`, `0000-MM-DD` (year withheld) or `YYYY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthdate: Option<String>,
+    /// IANA time zone name, such as `Europe/Paris`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zoneinfo: Option<String>,
+    /// BCP 47 language tag, such as `en-US`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Postal address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
     /// Whether the user has a password.
     pub has_password: bool,
     /// A disabled user cannot sign in.
@@ -408,6 +450,77 @@ pub struct CreateUser {
     /// Whether the email address is known to belong to the user (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
+    /// Phone number in international form: `+`, the country code and the number; spaces,
+    /// `-`, `.`, `(` and `)` are allowed and dropped (`+1 (425) 555-1212` is stored as
+    /// `+14255551212`). Not unique, not a sign-in identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number: Option<String>,
+    /// Whether the phone number is known to belong to the user (default false; needs a
+    /// `phone_number`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_verified: Option<bool>,
+    /// Given (first) name, 1-128 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
+    /// Surname (last name), 1-128 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family_name: Option<String>,
+    /// Middle name, 1-128 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub middle_name: Option<String>,
+    /// Casual name, 1-128 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+    /// URL of the profile page: absolute `http` or `https`, at most 2048 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// URL of a picture of the user: absolute `http` or `https`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
+    /// URL of the user's web page or blog: absolute `http` or `https`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// Gender: `female`, `male` or any other text, 1-128 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<String>,
+    /// Birthday: `YYYY-MM-DD`, `0000-MM-DD` (year withheld) or `YYYY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthdate: Option<String>,
+    /// IANA time zone name, such as `Europe/Paris` (the shape is checked, not the database).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zoneinfo: Option<String>,
+    /// BCP 47 language tag, such as `en-US` or `fr` (`en_US` is accepted as `en-US`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// Postal address; blank members are dropped, and an address without any member is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<Address>,
+}
+
+/// A postal address (OpenID Connect Core §5.1.1); every member is optional.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    /// The full address for display or a mailing label, at most 512 characters; may hold
+    /// several lines (`\n` or `\r\n`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formatted: Option<String>,
+    /// Street, house number, apartment..., at most 256 characters; may hold several lines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub street_address: Option<String>,
+    /// City or locality, at most 128 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locality: Option<String>,
+    /// State, province, prefecture or region, at most 128 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Zip or postal code, at most 32 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// Country name, at most 128 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 /// Body of `PATCH /api/users/{id}`: every field is optional.
@@ -433,6 +546,114 @@ pub struct UpdateUser {
     /// New password (checked against the policy like a new one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// New phone number (international form, see `CreateUser`); `null` removes it. A new number is unverified unless `phone_number_verified` says otherwise.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub phone_number: Option<Option<String>>,
+    /// Whether the phone number is verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_verified: Option<bool>,
+    /// New given name; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub given_name: Option<Option<String>>,
+    /// New surname; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub family_name: Option<Option<String>>,
+    /// New middle name; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub middle_name: Option<Option<String>>,
+    /// New casual name; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub nickname: Option<Option<String>>,
+    /// New profile page URL; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub profile: Option<Option<String>>,
+    /// New picture URL; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub picture: Option<Option<String>>,
+    /// New web page URL; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub website: Option<Option<String>>,
+    /// New gender; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub gender: Option<Option<String>>,
+    /// New birthday (`YYYY-MM-DD`, `0000-MM-DD` or `YYYY`); `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub birthdate: Option<Option<String>>,
+    /// New IANA time zone name; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub zoneinfo: Option<Option<String>>,
+    /// New BCP 47 language tag; `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub locale: Option<Option<String>>,
+    /// New postal address, replacing the whole address (members left out are removed);
+    /// `null` removes it.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Address>))]
+    pub address: Option<Option<Address>>,
 }
 
 /// A page of users.
@@ -471,5 +692,34 @@ mod tests {
             serde_json::from_str::<UpdateApplication>(r#"{"refresh_token_idle_ttl": "5"}"#)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn update_user_tells_absent_from_null() {
+        let absent: UpdateUser = serde_json::from_str("{}").unwrap();
+        assert_eq!((absent.phone_number, absent.address), (None, None));
+        let cleared: UpdateUser =
+            serde_json::from_str(r#"{"phone_number": null, "address": null, "locale": null}"#)
+                .unwrap();
+        assert_eq!(cleared.phone_number, Some(None));
+        assert_eq!(cleared.address, Some(None));
+        assert_eq!(cleared.locale, Some(None));
+        assert_eq!(cleared.given_name, None);
+        let set: UpdateUser =
+            serde_json::from_str(r#"{"given_name": "Ada", "address": {"locality": "London"}}"#)
+                .unwrap();
+        assert_eq!(set.given_name, Some(Some("Ada".into())));
+        assert_eq!(
+            set.address.unwrap().unwrap().locality.as_deref(),
+            Some("London")
+        );
+        let text = serde_json::to_string(&cleared).unwrap();
+        assert_eq!(
+            text,
+            r#"{"phone_number":null,"locale":null,"address":null}"#
+        );
+        // Unknown address members and wrong types are refused, never ignored.
+        assert!(serde_json::from_str::<UpdateUser>(r#"{"address": {"city": "London"}}"#).is_err());
+        assert!(serde_json::from_str::<CreateUser>(r#"{"phone_number": 123}"#).is_err());
     }
 }

@@ -112,6 +112,7 @@ pub async fn run(command: UsersCommand) -> Result<(), Failure> {
                 password,
                 name: args.name,
                 email_verified: Some(args.email_verified),
+                ..Default::default()
             };
             let user = api
                 .create_user(&body)

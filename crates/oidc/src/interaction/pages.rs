@@ -456,8 +456,8 @@ impl Engine {
             username: form.username.clone(),
             email: form.email.clone(),
             password: Some(form.password.clone()),
-            name: None,
             email_verified: Some(false),
+            ..Default::default()
         };
         let created = match self.create_user(tenant, body).await {
             Ok(created) => created,

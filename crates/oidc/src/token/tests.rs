@@ -131,9 +131,15 @@ async fn fixture() -> Fixture {
             CreateUser {
                 username: Some("alice".into()),
                 email: Some("alice@example.com".into()),
-                password: None,
                 name: Some("Alice Liddell".into()),
                 email_verified: Some(true),
+                given_name: Some("Alice".into()),
+                phone_number: Some("+44 1865 270000".into()),
+                address: Some(gatehouse_types::management::Address {
+                    locality: Some("Oxford".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
             },
         )
         .await
@@ -603,22 +609,49 @@ async fn resource_access_tokens() {
 #[tokio::test]
 async fn userinfo_returns_claims_by_scope() {
     let fx = fixture().await;
-    let cases: [(&str, &[&str], &[&str]); 4] = [
-        ("openid", &["sub"], &["name", "email"]),
+    let cases: [(&str, &[&str], &[&str]); 6] = [
+        (
+            "openid",
+            &["sub"],
+            &["name", "email", "phone_number", "address"],
+        ),
         (
             "openid profile",
-            &["sub", "name", "preferred_username", "updated_at"],
-            &["email", "email_verified"],
+            &[
+                "sub",
+                "name",
+                "given_name",
+                "preferred_username",
+                "updated_at",
+            ],
+            &["email", "email_verified", "phone_number", "address"],
         ),
         (
             "openid email",
             &["sub", "email", "email_verified"],
-            &["name", "preferred_username"],
+            &["name", "preferred_username", "phone_number", "address"],
         ),
         (
-            "openid profile email",
-            &["sub", "name", "email", "email_verified"],
-            &[],
+            "openid phone",
+            &["sub", "phone_number", "phone_number_verified"],
+            &["name", "given_name", "email", "address"],
+        ),
+        (
+            "openid address",
+            &["sub", "address"],
+            &["name", "email", "phone_number", "phone_number_verified"],
+        ),
+        (
+            "openid profile email phone address",
+            &[
+                "sub",
+                "name",
+                "email",
+                "email_verified",
+                "phone_number",
+                "address",
+            ],
+            &["family_name", "nickname", "picture", "zoneinfo"],
         ),
     ];
     for (scope, present, absent) in cases {
@@ -643,6 +676,13 @@ async fn userinfo_returns_claims_by_scope() {
         if scope.contains("email") {
             assert_eq!(claims["email"], "alice@example.com");
             assert_eq!(claims["email_verified"], true);
+        }
+        if scope.contains("phone") {
+            assert_eq!(claims["phone_number"], "+441865270000");
+            assert_eq!(claims["phone_number_verified"], false);
+        }
+        if scope.contains("address") {
+            assert_eq!(claims["address"], serde_json::json!({"locality": "Oxford"}));
         }
     }
 }

@@ -211,8 +211,61 @@ mod tests {
             "CreateUser",
             "UpdateUser",
             "UserList",
+            "Address",
         ] {
             assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+        }
+    }
+
+    /// The user bodies describe the standard claims, and PATCH says `null` clears them.
+    #[test]
+    fn user_schemas_describe_the_standard_claims() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let claims = [
+            "phone_number",
+            "given_name",
+            "family_name",
+            "middle_name",
+            "nickname",
+            "profile",
+            "picture",
+            "website",
+            "gender",
+            "birthdate",
+            "zoneinfo",
+            "locale",
+            "address",
+        ];
+        for schema in ["User", "CreateUser", "UpdateUser"] {
+            let properties = &schemas[schema]["properties"];
+            for claim in claims.iter().chain(&["phone_number_verified"]) {
+                assert!(properties[claim].is_object(), "{schema}.{claim}");
+            }
+            let address = serde_json::to_string(&properties["address"]).unwrap();
+            assert!(
+                address.contains("#/components/schemas/Address"),
+                "{schema}.address: {address}"
+            );
+        }
+        for claim in claims {
+            let property =
+                serde_json::to_string(&schemas["UpdateUser"]["properties"][claim]).unwrap();
+            assert!(
+                property.contains("null"),
+                "UpdateUser.{claim} is not nullable: {property}"
+            );
+        }
+        let address = &schemas["Address"]["properties"];
+        for member in [
+            "formatted",
+            "street_address",
+            "locality",
+            "region",
+            "postal_code",
+            "country",
+        ] {
+            assert!(address[member].is_object(), "Address.{member}");
         }
     }
 }

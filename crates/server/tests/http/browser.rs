@@ -267,6 +267,7 @@ pub(crate) async fn user(server: &TestServer, username: &str) -> String {
                 password: Some(PASSWORD.to_owned()),
                 name: None,
                 email_verified: Some(true),
+                ..Default::default()
             },
         )
         .await
@@ -1257,6 +1258,7 @@ async fn only_administrators_get_management_api_tokens_as_people() {
                 password: Some(PASSWORD.into()),
                 name: None,
                 email_verified: None,
+                ..Default::default()
             },
         )
         .await

@@ -233,6 +233,7 @@ async fn the_cli_gets_management_tokens_by_refresh_for_administrators_only() {
                 password: Some(PASSWORD.into()),
                 name: None,
                 email_verified: None,
+                ..Default::default()
             },
         )
         .await
@@ -327,6 +328,7 @@ async fn device_flow_grants_several_resources() {
                 password: Some(PASSWORD.into()),
                 name: None,
                 email_verified: None,
+                ..Default::default()
             },
         )
         .await

@@ -1,9 +1,11 @@
 //! Users over the Management API: create, search, read, change and delete with a real
 //! Management API token; the password policy (422 on `password`), canonical identifiers
 //! (`Admin` and `admin ` are one account, lookalikes refused), no hash in any answer, and
-//! tenant isolation.
+//! tenant isolation. The standard claims (phone, profile, address) go in through the API and
+//! come out of UserInfo after a real sign-in.
 
-use crate::common::TestServer;
+use crate::browser::{Browser, PASSWORD, sign_in_for_tokens, userinfo, web_app};
+use crate::common::{TestServer, decode_jwt};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -296,4 +298,263 @@ async fn users_are_isolated_between_tenants() {
     )
     .await;
     assert_eq!(status, 200);
+}
+
+/// Every standard claim of OIDC Core §5.1, as an operator might type them.
+fn claims_body(username: &str) -> Value {
+    json!({
+        "username": username,
+        "email": format!("{username}@example.com"),
+        "email_verified": true,
+        "password": PASSWORD,
+        "name": "Ada Lovelace",
+        "phone_number": "+44 (20) 7946-0958",
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "middle_name": "Augusta",
+        "nickname": "Countess",
+        "profile": "https://example.com/ada",
+        "picture": "https://Example.com/ada.png",
+        "website": "https://ada.example",
+        "gender": "female",
+        "birthdate": "0000-12-10",
+        "zoneinfo": "Europe/London",
+        "locale": "en_GB",
+        "address": {
+            "street_address": "12 St James's Square\r\nFlat 1",
+            "locality": "London",
+            "postal_code": "SW1Y 4LE",
+            "country": "United Kingdom",
+            "region": "",
+        },
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_phone_and_address_claims_over_the_management_api() {
+    let server = TestServer::start().await;
+    let token = server.management_token().await;
+    let root = |method, path: &str, body| {
+        let (server, token, path) = (&server, token.clone(), path.to_owned());
+        async move { call(server, "default", &token, method, &path, body).await }
+    };
+
+    // A bad phone number: 422 problem+json naming the field, and nothing stored.
+    let response = server
+        .client
+        .post(server.url("/api/users"))
+        .bearer_auth(&token)
+        .json(&json!({"username": "mallory", "phone_number": "020 7946 0958"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["code"], "validation_failed", "{problem}");
+    assert_eq!(fields(&problem), ["phone_number"], "{problem}");
+    // Every bad field is named, the address members with their path.
+    let (status, problem, _) = root(
+        Method::POST,
+        "/users",
+        Some(json!({
+            "username": "mallory",
+            "picture": "javascript:alert(1)",
+            "birthdate": "1815-13-10",
+            "locale": "not a locale",
+            "address": {"postal_code": "1".repeat(33), "locality": "Lon\u{202E}don"},
+        })),
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        fields(&problem),
+        [
+            "picture",
+            "birthdate",
+            "locale",
+            "address.locality",
+            "address.postal_code"
+        ]
+    );
+    let (status, problem, _) = root(
+        Method::POST,
+        "/users",
+        Some(json!({"username": "mallory", "address": {"city": "London"}})),
+    )
+    .await;
+    assert_eq!(
+        status, 400,
+        "unknown address members are refused: {problem}"
+    );
+    let (_, list, _) = root(Method::GET, "/users", None).await;
+    assert!(ids(&list).is_empty(), "refused users were created: {list}");
+
+    // Stored canonical, shown by create, get and list.
+    let (status, ada, _) = root(Method::POST, "/users", Some(claims_body("ada"))).await;
+    assert_eq!(status, 201, "{ada}");
+    assert_eq!(ada["phone_number"], "+442079460958");
+    assert_eq!(ada["phone_number_verified"], false);
+    assert_eq!(ada["picture"], "https://example.com/ada.png");
+    assert_eq!(ada["website"], "https://ada.example/");
+    assert_eq!(ada["locale"], "en-GB");
+    assert_eq!(ada["birthdate"], "0000-12-10");
+    assert_eq!(
+        ada["address"],
+        json!({
+            "street_address": "12 St James's Square\nFlat 1",
+            "locality": "London",
+            "postal_code": "SW1Y 4LE",
+            "country": "United Kingdom",
+        })
+    );
+    let id = ada["id"].as_str().unwrap().to_owned();
+    let (_, got, _) = root(Method::GET, &format!("/users/{id}"), None).await;
+    assert_eq!(got, ada);
+    let (_, list, _) = root(Method::GET, "/users", None).await;
+    assert_eq!(list["items"][0], ada);
+
+    // PATCH: a bad value changes nothing; `null` clears; absent fields stay.
+    let (status, problem, _) = root(
+        Method::PATCH,
+        &format!("/users/{id}"),
+        Some(json!({"phone_number": "+0 12", "nickname": "Ada"})),
+    )
+    .await;
+    assert_eq!((status, fields(&problem)), (422, vec!["phone_number"]));
+    let (_, unchanged, _) = root(Method::GET, &format!("/users/{id}"), None).await;
+    assert_eq!(unchanged, ada);
+    let (status, verified, _) = root(
+        Method::PATCH,
+        &format!("/users/{id}"),
+        Some(json!({"phone_number_verified": true})),
+    )
+    .await;
+    assert_eq!(status, 200, "{verified}");
+    assert_eq!(verified["phone_number_verified"], true);
+    let (status, changed, _) = root(
+        Method::PATCH,
+        &format!("/users/{id}"),
+        Some(json!({
+            "phone_number": "+33 1 23 45 67 89",
+            "nickname": null,
+            "address": null,
+            "zoneinfo": "Europe/Paris",
+        })),
+    )
+    .await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["phone_number"], "+33123456789");
+    assert_eq!(
+        changed["phone_number_verified"], false,
+        "a new number is unverified"
+    );
+    assert_eq!(changed["zoneinfo"], "Europe/Paris");
+    assert!(changed.get("nickname").is_none(), "{changed}");
+    assert!(changed.get("address").is_none(), "{changed}");
+    assert_eq!(changed["given_name"], "Ada");
+    assert_eq!(changed["locale"], "en-GB");
+}
+
+/// A full sign-in (authorization code + PKCE) whose UserInfo answer carries the claims the
+/// scopes cover: phone, address and profile, and not the email without its scope.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn userinfo_answers_the_claims_set_over_the_management_api() {
+    let server = TestServer::start().await;
+    let token = server.management_token().await;
+    let (status, ada, _) = call(
+        &server,
+        "default",
+        &token,
+        Method::POST,
+        "/users",
+        Some(claims_body("ada")),
+    )
+    .await;
+    assert_eq!(status, 201, "{ada}");
+    let client = web_app(&server, false).await;
+    let mut browser = Browser::new(&server);
+    let tokens = sign_in_for_tokens(
+        &server,
+        &mut browser,
+        &client,
+        "ada",
+        &[("scope", "openid phone address profile")],
+    )
+    .await;
+    let (status, claims) = userinfo(&server, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{claims}");
+    assert_eq!(claims["sub"], ada["id"]);
+    assert_eq!(claims["phone_number"], "+442079460958");
+    assert_eq!(claims["phone_number_verified"], false);
+    assert_eq!(
+        claims["address"],
+        json!({
+            "street_address": "12 St James's Square\nFlat 1",
+            "locality": "London",
+            "postal_code": "SW1Y 4LE",
+            "country": "United Kingdom",
+        })
+    );
+    for (name, value) in [
+        ("name", "Ada Lovelace"),
+        ("given_name", "Ada"),
+        ("family_name", "Lovelace"),
+        ("middle_name", "Augusta"),
+        ("nickname", "Countess"),
+        ("preferred_username", "ada"),
+        ("profile", "https://example.com/ada"),
+        ("picture", "https://example.com/ada.png"),
+        ("website", "https://ada.example/"),
+        ("gender", "female"),
+        ("birthdate", "0000-12-10"),
+        ("zoneinfo", "Europe/London"),
+        ("locale", "en-GB"),
+    ] {
+        assert_eq!(claims[name], value, "{name}: {claims}");
+    }
+    assert!(claims["updated_at"].is_i64(), "{claims}");
+    assert!(claims.get("email").is_none(), "email scope not granted");
+    assert!(claims.get("email_verified").is_none());
+    // The ID token carries no user claims, as before: they are UserInfo's.
+    let (_, id_claims) = decode_jwt(tokens["id_token"].as_str().unwrap());
+    assert!(id_claims.get("phone_number").is_none(), "{id_claims}");
+    assert!(id_claims.get("address").is_none(), "{id_claims}");
+
+    // Discovery lists the claims.
+    let discovery: Value = server
+        .client
+        .get(server.url("/.well-known/openid-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let supported = discovery["claims_supported"].as_array().unwrap();
+    for name in claims.as_object().unwrap().keys() {
+        assert!(
+            supported.contains(&json!(name)),
+            "{name} not in claims_supported"
+        );
+    }
+
+    // Without the phone and address scopes, neither appears.
+    let mut other = Browser::new(&server);
+    let tokens = sign_in_for_tokens(
+        &server,
+        &mut other,
+        &client,
+        "ada",
+        &[("scope", "openid email")],
+    )
+    .await;
+    let (_, claims) = userinfo(&server, tokens["access_token"].as_str().unwrap()).await;
+    assert_eq!(claims["email"], "ada@example.com");
+    for name in ["phone_number", "address", "given_name", "locale"] {
+        assert!(claims.get(name).is_none(), "{name} leaked: {claims}");
+    }
 }

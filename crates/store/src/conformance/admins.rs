@@ -11,12 +11,10 @@ fn person(id: &str) -> User {
         id: id.to_owned(),
         username: Some(format!("admin-{id}")),
         email: Some(format!("{id}@example.com")),
-        email_verified: false,
-        name: None,
         password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
-        disabled: false,
         created_at: 1,
         updated_at: 1,
+        ..User::default()
     }
 }
 

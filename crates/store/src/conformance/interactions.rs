@@ -18,13 +18,9 @@ async fn interaction_fixtures(store: &dyn Store, tenants: &[&str]) {
             let user = User {
                 id: id.to_owned(),
                 username: Some(format!("name-{id}")),
-                email: None,
-                email_verified: false,
-                name: None,
-                password_hash: None,
-                disabled: false,
                 created_at: 1,
                 updated_at: 1,
+                ..User::default()
             };
             store.insert_user(tenant, &user).await.unwrap();
         }

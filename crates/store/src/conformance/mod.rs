@@ -91,6 +91,7 @@ macro_rules! conformance_tests {
             token_state_tenant_isolation,
             concurrent_application_inserts_one_wins,
             user_roundtrip,
+            user_claims_roundtrip,
             user_duplicates_conflict,
             user_search_is_literal,
             user_list_pagination,

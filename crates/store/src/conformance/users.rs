@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use gatehouse_core::profile::{Address, Profile};
 use gatehouse_core::user::User;
 
 use super::*;
@@ -14,9 +15,39 @@ fn user(id: &str, username: Option<&str>, email: Option<&str>) -> User {
         email_verified: false,
         name: Some(format!("User {id}")),
         password_hash: Some(format!("$argon2id$v=19$m=19456,t=2,p=1$salt${id}")),
-        disabled: false,
         created_at: 1_700_000_200,
         updated_at: 1_700_000_200,
+        ..User::default()
+    }
+}
+
+/// A user with every claim of OIDC Core §5.1, text with quotes, newlines and non-ASCII.
+fn claimed(id: &str, username: &str) -> User {
+    User {
+        phone_number: Some("+442079460958".to_owned()),
+        phone_number_verified: true,
+        profile: Profile {
+            given_name: Some("Ada".to_owned()),
+            family_name: Some("King-Noel \"Lovelace\"".to_owned()),
+            middle_name: Some("Augusta".to_owned()),
+            nickname: Some("Countess 🧮".to_owned()),
+            profile: Some("https://example.com/ada?x=1&y=%22".to_owned()),
+            picture: Some("https://example.com/ada.png".to_owned()),
+            website: Some("http://ada.example/".to_owned()),
+            gender: Some("female".to_owned()),
+            birthdate: Some("0000-12-10".to_owned()),
+            zoneinfo: Some("Europe/London".to_owned()),
+            locale: Some("en-GB".to_owned()),
+        },
+        address: Some(Address {
+            formatted: Some("12 St James's Square\nLondon SW1Y 4LE\nUnited Kingdom".to_owned()),
+            street_address: Some("12 St James's Square\nFlat 1".to_owned()),
+            locality: Some("London".to_owned()),
+            region: Some("Greater London".to_owned()),
+            postal_code: Some("SW1Y 4LE".to_owned()),
+            country: Some("Royaume-Uni (été)".to_owned()),
+        }),
+        ..user(id, Some(username), None)
     }
 }
 
@@ -108,6 +139,100 @@ pub async fn user_roundtrip(store: Arc<dyn Store>) {
             .insert_user("t1", &user("u-9", None, None))
             .await
             .is_err()
+    );
+}
+
+/// Phone number, profile claims and address round-trip through insert, every finder, list
+/// and update; an update can change or clear each one, and an address without any member is
+/// stored as no address.
+pub async fn user_claims_roundtrip(store: Arc<dyn Store>) {
+    insert_tenants(&*store, &["t1"]).await;
+    let ada = User {
+        email: Some("ada@example.com".to_owned()),
+        ..claimed("u-1", "ada")
+    };
+    store.insert_user("t1", &ada).await.unwrap();
+    assert_eq!(
+        store.find_user("t1", "u-1").await.unwrap(),
+        Some(ada.clone())
+    );
+    assert_eq!(
+        store.find_user_by_username("t1", "ada").await.unwrap(),
+        Some(ada.clone())
+    );
+    assert_eq!(
+        store
+            .find_user_by_email("t1", "ada@example.com")
+            .await
+            .unwrap(),
+        Some(ada.clone())
+    );
+    assert_eq!(
+        store.list_users("t1", &page(None, 10), None).await.unwrap(),
+        std::slice::from_ref(&ada)
+    );
+    // Phone numbers are not unique.
+    let twin = claimed("u-2", "twin");
+    store.insert_user("t1", &twin).await.unwrap();
+    assert_eq!(store.find_user("t1", "u-2").await.unwrap(), Some(twin));
+
+    // Change some, clear others.
+    let changed = User {
+        phone_number: Some("+33123456789".to_owned()),
+        phone_number_verified: false,
+        profile: Profile {
+            nickname: None,
+            picture: None,
+            locale: Some("fr-FR".to_owned()),
+            ..ada.profile.clone()
+        },
+        address: Some(Address {
+            locality: Some("Paris".to_owned()),
+            ..Address::default()
+        }),
+        updated_at: 1_800_000_000,
+        ..ada.clone()
+    };
+    store.update_user("t1", &changed).await.unwrap();
+    assert_eq!(
+        store.find_user("t1", "u-1").await.unwrap(),
+        Some(changed.clone())
+    );
+
+    // Clear everything: no phone, an empty profile, no address.
+    let cleared = User {
+        phone_number: None,
+        phone_number_verified: false,
+        profile: Profile::default(),
+        address: None,
+        ..changed.clone()
+    };
+    store.update_user("t1", &cleared).await.unwrap();
+    assert_eq!(
+        store.find_user("t1", "u-1").await.unwrap(),
+        Some(cleared.clone())
+    );
+
+    // An address without any member reads back as none, on insert and on update.
+    let empty_address = User {
+        address: Some(Address::default()),
+        ..cleared.clone()
+    };
+    store.update_user("t1", &empty_address).await.unwrap();
+    assert_eq!(store.find_user("t1", "u-1").await.unwrap(), Some(cleared));
+    let bare = User {
+        address: Some(Address::default()),
+        ..user("u-3", Some("bare"), None)
+    };
+    store.insert_user("t1", &bare).await.unwrap();
+    let found = store.find_user("t1", "u-3").await.unwrap().unwrap();
+    assert_eq!(found.address, None);
+    assert_eq!(
+        found,
+        User {
+            address: None,
+            ..bare
+        }
     );
 }
 

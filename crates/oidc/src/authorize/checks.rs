@@ -89,17 +89,18 @@ pub async fn check_authorization_request(
     ))
 }
 
-/// The client must exist; an unknown client_id gets the error page.
+/// The client must exist; an unknown client_id gets the error page. Read through the client
+/// cache: authorization requests are checked again on every step of an interaction.
 async fn check_client(
     engine: &Engine,
     tenant: &TenantContext,
     request: &UnverifiedAuthorizationRequest,
 ) -> Result<Application, AuthorizeError> {
     engine
-        .store
-        .find_application(tenant.id(), &request.client_id)
+        .find_client(tenant, &request.client_id)
         .await
         .map_err(|error| AuthorizeError::from(crate::OAuthError::from(error)))?
+        .map(|record| record.0.clone())
         .ok_or_else(|| AuthorizeError::invalid_request("unknown client_id"))
 }
 

@@ -1,6 +1,7 @@
 //! A small bounded cache with a time-to-live, for data that is read on every request and may be
-//! a few seconds stale (tenants, API resource definitions). Never used for anything whose
-//! change must take effect at once (secrets, revocations): those are read from the store.
+//! a few seconds stale (tenants, API resource definitions). Never used on its own for anything
+//! whose change must take effect at once: revocations are read from the store, and client
+//! secrets go through `client_cache`, which adds versioning and polling on top of this map.
 //! Idle tenants cost nothing: entries expire and the map never exceeds its capacity.
 
 use std::collections::HashMap;

@@ -9,10 +9,15 @@
 //!        --else, hash is a refresh token--> client's? --> revoke family + grant
 //!        --else--> 200, nothing to do
 //! ```
+//!
+//! Personal access tokens are not revoked here: they belong to a person, who revokes them in
+//! the Account API. Presented here they get `unsupported_token_type` (§2.2.1) rather than a
+//! 200 that would suggest they are dead.
 
 use crate::params::Params;
 use crate::{Engine, ErrorCode, OAuthError, TenantContext};
 use gatehouse_core::Application;
+use gatehouse_core::pat::PAT_PREFIX;
 use gatehouse_crypto::{JwsError, sha256};
 use gatehouse_types::oauth::AccessTokenClaims;
 
@@ -25,6 +30,12 @@ impl Engine {
         params: &Params,
     ) -> Result<(), OAuthError> {
         let token = params.require("token")?;
+        if token.starts_with(PAT_PREFIX) {
+            return Err(OAuthError::new(
+                ErrorCode::UnsupportedTokenType,
+                "personal access tokens are revoked by their owner in the Account API",
+            ));
+        }
         let keys = self.tenant_keys(tenant).await?;
         let claims = match keys
             .verifier

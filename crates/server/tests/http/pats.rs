@@ -199,6 +199,25 @@ async fn a_person_creates_exchanges_and_revokes_a_token() {
         .await;
     assert_eq!(response.status(), 413, "X-06: refused, never another grant");
 
+    // RFC 7009 §2.2.1: the revocation endpoint does not revoke PATs, and says so rather than
+    // answering a 200 that would suggest the PAT is dead.
+    let response = server
+        .post_form(
+            &server.url("/oauth2/revoke"),
+            None,
+            &[("client_id", "gatehouse-cli"), ("token", &pat)],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "unsupported_token_type", "{body}");
+    let (status, body) = exchange(
+        &server,
+        &[("subject_token", &pat), ("subject_token_type", PAT_TYPE)],
+    )
+    .await;
+    assert_eq!(status, 200, "the PAT still works: {body}");
+
     // Another person cannot revoke it; its owner can, and the exchanged token dies too.
     let mut other = Browser::new(&server);
     user(&server, "mo").await;

@@ -26,6 +26,9 @@ pub struct DeviceRequestView {
     /// The API resources the person would grant, by name, in request order (those they may
     /// not use are left out).
     pub resources: Vec<String>,
+    /// Whether the grant includes the Management API: the device would administer the
+    /// tenant, so the page warns more strongly (a phished approval is worth the most here).
+    pub administrative: bool,
     /// When the device asked, seconds since the epoch.
     pub requested_at: i64,
     /// From which IP address.
@@ -162,10 +165,14 @@ impl Engine {
             // Nothing would be granted; approving refuses it (D-07). Show what was asked.
             None => (requested, request.scopes),
         };
+        let administrative = resources
+            .iter()
+            .any(|r| r.resource.id == gatehouse_core::MANAGEMENT_RESOURCE_ID);
         Ok(DeviceRequestView {
             user_code: display_user_code(&request.user_code),
             client_name: client.name,
             scopes,
+            administrative,
             resources: resources.into_iter().map(|r| r.resource.name).collect(),
             requested_at: request.created_at,
             ip: request.ip,

@@ -235,6 +235,7 @@ pub(super) async fn submit_code(page: PageContext, body: Bytes) -> Response {
             client_name => view.client_name,
             scopes => scopes,
             resources => view.resources,
+            administrative => view.administrative,
             minutes => minutes,
             ip => view.ip.unwrap_or_else(|| "?".to_owned()),
         },

@@ -188,6 +188,10 @@ async fn device_flow_from_code_to_tokens_once() {
         "the requesting IP (D-05)"
     );
     assert!(confirm.body.contains("Stay connected"), "the scopes");
+    assert!(
+        !confirm.body.contains("administrator access"),
+        "no administrator warning without the Management API"
+    );
 
     // Another client polling this device code learns nothing and changes nothing (D-03).
     f.wait(15);
@@ -380,6 +384,18 @@ async fn a_person_cannot_approve_what_they_may_not_have() {
     .await;
     let csrf = code_page.hidden("csrf");
     let user_code = answer["user_code"].as_str().unwrap();
+    // The confirmation page warns that the Management API means administrator access.
+    let confirm = browser
+        .post("/device", &[("csrf", &csrf), ("user_code", user_code)])
+        .await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(
+        confirm
+            .body
+            .contains("This request asks for administrator access: Admin TV on that device"),
+        "{}",
+        confirm.body
+    );
     let refused = browser
         .post(
             "/device/decide",

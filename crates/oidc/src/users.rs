@@ -312,12 +312,10 @@ impl Engine {
             canonical_username,
         );
         let email = parse_identifier(&mut errors, "email", body.email.as_deref(), canonical_email);
-        let name = parse_identifier(
-            &mut errors,
-            "name",
-            body.name.as_deref(),
-            canonical_display_name,
-        );
+        // Left out: kept; `null`: removed; a value: checked like a new one.
+        let name = body.name.as_ref().map(|name| {
+            parse_identifier(&mut errors, "name", name.as_deref(), canonical_display_name)
+        });
         let new_username = username.clone().or(user.username.clone());
         let new_email = email.clone().or(user.email.clone());
         let password = body.password.as_deref().and_then(|password| {
@@ -342,7 +340,9 @@ impl Engine {
         }
         user.username = new_username;
         user.email = new_email;
-        user.name = name.or(user.name);
+        if let Some(name) = name {
+            user.name = name;
+        }
         user.email_verified = body.email_verified.unwrap_or(user.email_verified);
         user.disabled = body.disabled.unwrap_or(user.disabled);
         claims.apply_to(&mut user);
@@ -693,7 +693,7 @@ mod tests {
         );
         let change = wire::UpdateUser {
             password: Some("second long password".into()),
-            name: Some(" Carol ".into()),
+            name: Some(Some(" Carol ".into())),
             ..Default::default()
         };
         let changed = engine
@@ -701,6 +701,33 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(changed.name.as_deref(), Some("Carol"));
+        // Left out, the name stays; `null` removes it.
+        let kept = engine
+            .update_user(
+                &tenant,
+                &created.id,
+                wire::UpdateUser {
+                    disabled: Some(false),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(kept.name.as_deref(), Some("Carol"));
+        let cleared = engine
+            .update_user(
+                &tenant,
+                &created.id,
+                wire::UpdateUser {
+                    name: Some(None),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(cleared.name, None);
+        let parsed: wire::UpdateUser = serde_json::from_str(r#"{"name":null}"#).unwrap();
+        assert_eq!(parsed.name, Some(None), "null is a removal, not an absence");
         assert!(
             engine
                 .verify_password(&tenant, "carol", "second long password")

@@ -29,6 +29,14 @@ pub struct DeviceApproval {
     pub auth_time: i64,
     /// How they authenticated.
     pub amr: Vec<String>,
+    /// The resource indicators the person approved: the request's, less those they may not
+    /// use (D-07), as the confirmation page showed them. Approving stores these (and
+    /// `scopes`) as the authorization's own, so what a later poll grants can only shrink,
+    /// never grow to what the page did not show.
+    pub resources: Vec<String>,
+    /// The scopes the person approved (the request's, less those only left-out resources
+    /// define).
+    pub scopes: Vec<String>,
 }
 
 /// Where a device authorization stands.
@@ -223,6 +231,8 @@ mod tests {
             session_id: "s".into(),
             auth_time: 1,
             amr: vec!["pwd".into()],
+            resources: vec![],
+            scopes: vec!["openid".into()],
         };
         let cases = [
             (

@@ -76,6 +76,16 @@ fn approval_from_row(row: &PgRow) -> StoreResult<DeviceApproval> {
             session_id,
             auth_time,
             amr: json::decode(&amr, "device_authorizations.amr")?,
+            // Approving stored what was approved as the authorization's own.
+            resources: split_resources(
+                row.try_get::<Option<String>, _>("resource")
+                    .map_err(from_sqlx)?
+                    .as_deref(),
+            ),
+            scopes: {
+                let scopes: String = row.try_get("scopes").map_err(from_sqlx)?;
+                json::decode(&scopes, "device_authorizations.scopes")?
+            },
         }),
         _ => Err(StoreError::Other(
             "an approved device authorization lacks its approval".to_owned(),
@@ -178,9 +188,19 @@ impl DeviceAuthorizationStore for PostgresStore {
         };
         let (user_id, session_id, auth_time, amr) = approval_columns(approval)?;
         // One statement: no explicit transaction is needed for it to be atomic.
+        // Approving narrows the request to what was approved; denying leaves it as it was.
+        let (resource, scopes) = match approval {
+            Some(approval) => (
+                Some(join_resources(&approval.resources)),
+                Some(json::encode(&approval.scopes)?),
+            ),
+            None => (None, None),
+        };
         let updated = sqlx::query(
             "UPDATE device_authorizations SET status = $1, user_id = $2, session_id = $3, \
-             auth_time = $4, amr = $5 WHERE tenant_id = $6 AND user_code = $7 \
+             auth_time = $4, amr = $5, \
+             resource = CASE WHEN $9 THEN $10 ELSE resource END, \
+             scopes = COALESCE($11, scopes) WHERE tenant_id = $6 AND user_code = $7 \
              AND status = 'pending' AND expires_at > $8",
         )
         .bind(status)
@@ -191,6 +211,9 @@ impl DeviceAuthorizationStore for PostgresStore {
         .bind(tenant_id)
         .bind(user_code)
         .bind(now)
+        .bind(approval.is_some())
+        .bind(resource.flatten())
+        .bind(scopes)
         .execute(&self.pool)
         .await
         .map_err(from_sqlx)?;

@@ -193,30 +193,42 @@ impl Engine {
             .find_pending_device(tenant, browser, &user, typed)
             .await?;
         let now = self.now();
+        // What the person approves: the request, less what they may not use (D-07).
+        let (mut resources, mut scopes) = (request.resources.clone(), request.scopes.clone());
         if allow && !request.resources.is_empty() {
             // D-07: what the person may not obtain themselves, they cannot approve either.
-            // Resources they may not use are left out (again when the device polls); when
-            // every one is, the request is denied.
+            // Resources they may not use are left out (as the page showed), and the approval
+            // stores what is left, so a later poll can only narrow it further; when every
+            // resource is left out, the request is denied.
             let requested = self
                 .stored_grant_resources(tenant, &request.resources, &request.scopes)
                 .await?;
-            let permitted = !requested.is_empty()
-                && self
-                    .permitted_for_person(tenant, &user.id, &requested, &request.scopes)
+            let permitted = if requested.is_empty() {
+                None
+            } else {
+                self.permitted_for_person(tenant, &user.id, &requested, &request.scopes)
                     .await?
-                    .is_some();
-            if !permitted {
+            };
+            let Some(permitted) = permitted else {
                 self.store
                     .decide_device_authorization(tenant.id(), &request.user_code, None, now)
                     .await?;
                 return Err(DeviceFailure::NotAllowed);
-            }
+            };
+            resources = permitted
+                .resources
+                .into_iter()
+                .map(|r| r.indicator)
+                .collect();
+            scopes = permitted.scopes;
         }
         let approval = allow.then(|| DeviceApproval {
             user_id: user.id.clone(),
             session_id: session.id.clone(),
             auth_time: session.auth_time,
             amr: session.amr.clone(),
+            resources,
+            scopes,
         });
         let changed = self
             .store

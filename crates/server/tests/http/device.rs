@@ -411,3 +411,131 @@ async fn a_person_cannot_approve_what_they_may_not_have() {
     let (_, error) = f.poll(&app, answer["device_code"].as_str().unwrap()).await;
     assert_eq!(error["error"], "access_denied");
 }
+
+/// D-07: a person who is no administrator approves a request for the Management API and
+/// another API: the page shows the other one only, and the device gets that one only, by
+/// polling and by refresh. (The approval stores that narrowed request, so a later change of
+/// the person's rights can only narrow it further; conformance
+/// `device_approval_narrows_the_request`.)
+#[tokio::test]
+async fn a_non_administrator_approves_only_what_the_page_showed() {
+    let f = fixture().await;
+    let root = f.server.root().await;
+    let orders = f
+        .server
+        .engine
+        .create_resource(
+            &root,
+            gatehouse_types::management::CreateApiResource {
+                name: "Orders".to_owned(),
+                indicator: "https://orders.example/api".to_owned(),
+                access_token_ttl: None,
+                scopes: vec![gatehouse_types::management::ResourceScope {
+                    name: "read".to_owned(),
+                    description: String::new(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let created = f
+        .server
+        .engine
+        .create_application(
+            &root,
+            CreateApplication {
+                name: "Admin TV".to_owned(),
+                app_type: ApplicationType::Native,
+                redirect_uris: vec!["http://127.0.0.1/admin".to_owned()],
+                post_logout_redirect_uris: vec![],
+                third_party: false,
+                device_flow: true,
+                resource_grants: vec![
+                    gatehouse_types::management::ResourceGrant {
+                        resource_id: gatehouse_core::MANAGEMENT_RESOURCE_ID.to_owned(),
+                        scopes: vec![gatehouse_core::MANAGEMENT_SCOPE.to_owned()],
+                    },
+                    gatehouse_types::management::ResourceGrant {
+                        resource_id: orders.id.clone(),
+                        scopes: vec!["read".to_owned()],
+                    },
+                ],
+                refresh_token_absolute_ttl: None,
+                refresh_token_idle_ttl: None,
+                jwks: None,
+            },
+        )
+        .await
+        .unwrap();
+    let app = created.application.id;
+    let management = root.management_indicator();
+    let response = f
+        .server
+        .post_form(
+            &f.server.url("/oauth2/device_authorization"),
+            None,
+            &[
+                ("client_id", app.as_str()),
+                ("scope", "read all offline_access"),
+                ("resource", &management),
+                ("resource", "https://orders.example/api"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    let user_code = answer["user_code"].as_str().unwrap();
+    let mut browser = Browser::new(&f.server);
+    let code_page = sign_in_on_device_page(
+        &mut browser,
+        answer["verification_uri_complete"].as_str().unwrap(),
+    )
+    .await;
+    let csrf = code_page.hidden("csrf");
+    let confirm = browser
+        .post("/device", &[("csrf", &csrf), ("user_code", user_code)])
+        .await;
+    assert_eq!(confirm.status, 200, "{}", confirm.body);
+    assert!(confirm.body.contains("Orders"), "{}", confirm.body);
+    assert!(
+        !confirm.body.contains("administrator access"),
+        "the Management API is not on the page of a non-administrator"
+    );
+    let done = browser
+        .post(
+            "/device/decide",
+            &[
+                ("csrf", &csrf),
+                ("user_code", user_code),
+                ("decision", "allow"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+
+    let (status, tokens) = f.poll(&app, answer["device_code"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{tokens}");
+    let (_, claims) = decode_jwt(tokens["access_token"].as_str().unwrap());
+    assert_eq!(claims["aud"], "https://orders.example/api", "{claims}");
+    assert_eq!(
+        claims["scope"], "read offline_access",
+        "no Management API scope: {claims}"
+    );
+    // The grant holds only what was approved: no Management API token by refresh either.
+    let response = f
+        .server
+        .post_form(
+            &f.server.url("/oauth2/token"),
+            None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", app.as_str()),
+                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+                ("resource", &management),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!(error["error"], "invalid_target", "{error}");
+}

@@ -65,6 +65,9 @@ fn approval(user_id: &str) -> DeviceApproval {
         session_id: format!("s-{user_id}"),
         auth_time: NOW - 30,
         amr: vec!["pwd".to_owned(), "otp".to_owned()],
+        // What `device()` requests: approving as is.
+        resources: vec!["https://api.example".to_owned()],
+        scopes: vec!["openid".to_owned(), "offline_access".to_owned()],
     }
 }
 
@@ -731,9 +734,13 @@ pub async fn device_several_resources_roundtrip(store: Arc<dyn Store>) {
         find(&*store, "t1", "BCDFGHJK").await.map(|d| d.resources),
         Some(resources.clone())
     );
+    let approved = DeviceApproval {
+        resources: resources.clone(),
+        ..approval("u-1")
+    };
     assert!(
         store
-            .decide_device_authorization("t1", "BCDFGHJK", Some(&approval("u-1")), NOW)
+            .decide_device_authorization("t1", "BCDFGHJK", Some(&approved), NOW)
             .await
             .unwrap()
     );
@@ -741,4 +748,56 @@ pub async fn device_several_resources_roundtrip(store: Arc<dyn Store>) {
         panic!("expected Approved");
     };
     assert_eq!(got.resources, resources);
+}
+
+/// Approving stores what the person approved (resources and scopes narrowed from the
+/// request) as the authorization's own; denying leaves the request as it was.
+pub async fn device_approval_narrows_the_request(store: Arc<dyn Store>) {
+    device_fixtures(&*store, &["t1"]).await;
+    let requested = DeviceAuthorization {
+        resources: vec![
+            "https://a.example/api".to_owned(),
+            "https://b.example/api".to_owned(),
+        ],
+        scopes: vec!["openid".to_owned(), "read".to_owned(), "all".to_owned()],
+        ..device("d-wide", "app-1", "BCDFGHJK", NOW + 600)
+    };
+    let denied = device("d-denied", "app-1", "LMNPQRST", NOW + 600);
+    store
+        .insert_device_authorization("t1", &requested)
+        .await
+        .unwrap();
+    store
+        .insert_device_authorization("t1", &denied)
+        .await
+        .unwrap();
+    let narrowed = DeviceApproval {
+        resources: vec!["https://a.example/api".to_owned()],
+        scopes: vec!["openid".to_owned(), "read".to_owned()],
+        ..approval("u-1")
+    };
+    assert!(
+        store
+            .decide_device_authorization("t1", "BCDFGHJK", Some(&narrowed), NOW)
+            .await
+            .unwrap()
+    );
+    let DevicePoll::Approved(got) = poll(&*store, "t1", &requested, "app-1", NOW + 5).await else {
+        panic!("expected Approved");
+    };
+    assert_eq!(got.resources, narrowed.resources);
+    assert_eq!(got.scopes, narrowed.scopes);
+    assert_eq!(got.status, DeviceStatus::Approved(narrowed));
+
+    assert!(
+        store
+            .decide_device_authorization("t1", "LMNPQRST", None, NOW)
+            .await
+            .unwrap()
+    );
+    let after = find(&*store, "t1", "LMNPQRST").await.unwrap();
+    assert_eq!(
+        (after.resources, after.scopes),
+        (denied.resources, denied.scopes)
+    );
 }

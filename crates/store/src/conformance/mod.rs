@@ -132,6 +132,7 @@ macro_rules! conformance_tests {
             purge_removes_only_expired_assertion_jtis,
             device_authorization_roundtrip,
             device_several_resources_roundtrip,
+            device_approval_narrows_the_request,
             device_duplicate_codes_conflict,
             device_unknown_client_conflict,
             device_find_after_expiry_is_none,

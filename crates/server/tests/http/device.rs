@@ -6,7 +6,7 @@
 use crate::browser::{Browser, PASSWORD, Reply, user};
 use crate::common::{TestServer, decode_jwt};
 use gatehouse_oidc::{Clock, FixedClock};
-use gatehouse_types::management::{ApplicationType, CreateApplication};
+use gatehouse_types::management::{ApplicationType, CreateApplication, ResourceGrant};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -97,6 +97,40 @@ impl Fixture {
 
     fn wait(&self, seconds: i64) {
         self.clock.advance(seconds);
+    }
+
+    /// A device-flow native app "Admin TV" with these grants; its client_id.
+    async fn admin_tv(&self, resource_grants: Vec<ResourceGrant>) -> String {
+        let root = self.server.root().await;
+        let created = self
+            .server
+            .engine
+            .create_application(
+                &root,
+                CreateApplication {
+                    name: "Admin TV".to_owned(),
+                    app_type: ApplicationType::Native,
+                    redirect_uris: vec!["http://127.0.0.1/admin".to_owned()],
+                    post_logout_redirect_uris: vec![],
+                    third_party: false,
+                    device_flow: true,
+                    resource_grants,
+                    refresh_token_absolute_ttl: None,
+                    refresh_token_idle_ttl: None,
+                    jwks: None,
+                },
+            )
+            .await
+            .unwrap();
+        created.application.id
+    }
+}
+
+/// The Management API with its one scope.
+fn management_grant() -> ResourceGrant {
+    ResourceGrant {
+        resource_id: gatehouse_core::MANAGEMENT_RESOURCE_ID.to_owned(),
+        scopes: vec![gatehouse_core::MANAGEMENT_SCOPE.to_owned()],
     }
 }
 
@@ -338,30 +372,7 @@ async fn guessing_user_codes_is_throttled() {
 async fn a_person_cannot_approve_what_they_may_not_have() {
     let f = fixture().await;
     let root = f.server.root().await;
-    let created = f
-        .server
-        .engine
-        .create_application(
-            &root,
-            CreateApplication {
-                name: "Admin TV".to_owned(),
-                app_type: ApplicationType::Native,
-                redirect_uris: vec!["http://127.0.0.1/admin".to_owned()],
-                post_logout_redirect_uris: vec![],
-                third_party: false,
-                device_flow: true,
-                resource_grants: vec![gatehouse_types::management::ResourceGrant {
-                    resource_id: gatehouse_core::MANAGEMENT_RESOURCE_ID.to_owned(),
-                    scopes: vec![gatehouse_core::MANAGEMENT_SCOPE.to_owned()],
-                }],
-                refresh_token_absolute_ttl: None,
-                refresh_token_idle_ttl: None,
-                jwks: None,
-            },
-        )
-        .await
-        .unwrap();
-    let app = created.application.id;
+    let app = f.admin_tv(vec![management_grant()]).await;
     let response = f
         .server
         .post_form(
@@ -438,36 +449,15 @@ async fn a_non_administrator_approves_only_what_the_page_showed() {
         )
         .await
         .unwrap();
-    let created = f
-        .server
-        .engine
-        .create_application(
-            &root,
-            CreateApplication {
-                name: "Admin TV".to_owned(),
-                app_type: ApplicationType::Native,
-                redirect_uris: vec!["http://127.0.0.1/admin".to_owned()],
-                post_logout_redirect_uris: vec![],
-                third_party: false,
-                device_flow: true,
-                resource_grants: vec![
-                    gatehouse_types::management::ResourceGrant {
-                        resource_id: gatehouse_core::MANAGEMENT_RESOURCE_ID.to_owned(),
-                        scopes: vec![gatehouse_core::MANAGEMENT_SCOPE.to_owned()],
-                    },
-                    gatehouse_types::management::ResourceGrant {
-                        resource_id: orders.id.clone(),
-                        scopes: vec!["read".to_owned()],
-                    },
-                ],
-                refresh_token_absolute_ttl: None,
-                refresh_token_idle_ttl: None,
-                jwks: None,
+    let app = f
+        .admin_tv(vec![
+            management_grant(),
+            ResourceGrant {
+                resource_id: orders.id.clone(),
+                scopes: vec!["read".to_owned()],
             },
-        )
-        .await
-        .unwrap();
-    let app = created.application.id;
+        ])
+        .await;
     let management = root.management_indicator();
     let response = f
         .server
